@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Pacproxy reads, from the environment, validated once at start.
+ * `.env.example` documents each one; keep the two in step.
+ */
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const schema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  PACCURATE_URL: z.string().url().default('https://api.paccurate.io/'),
+  PACCURATE_TIMEOUT_MS: int(1).default(30_000),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)?$/i, 'a size such as 512kb or 10mb')
+    .default('10mb'),
+  REDIS_URL: optionalString.pipe(z.string().url().optional()),
+  STORE: z.enum(['sqlite', 'mongodb']).default('sqlite'),
+  SQLITE_PATH: z.string().min(1).default('./data/pacproxy.db'),
+  MONGODB_URL: optionalString.pipe(z.string().url().optional()),
+  MONGODB_DB: z.string().min(1).default('pacproxy'),
+  SHARDS: int(1, 1024).default(16),
+  FLUSH_INTERVAL_MS: int(1).default(1000),
+  FLUSH_MAX_JOBS: int(1, 100_000).default(1000),
+  LEASE_TTL_MS: int(1000).default(10_000),
+  ENQUEUE_TIMEOUT_MS: int(1).default(500),
+  OUTBOX_DIR: z.string().min(1).default('./data/outbox'),
+  CACHE_TTL_SECONDS: int(0).default(300),
+  CACHE_MAX_BYTES: int(0).default(1_048_576),
+  ADMIN_TOKEN: optionalString,
+  METRICS_PORT: int(0, 65535).default(9091),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  readonly code = 'PACPROXY_ERR_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = parsed.data;
+  if (config.STORE === 'mongodb' && !config.MONGODB_URL) {
+    throw new ConfigError('invalid configuration: MONGODB_URL: required when STORE=mongodb');
+  }
+  return config;
+}
+
+/** Builds a complete configuration for tests and tools: defaults plus the given overrides. */
+export function testConfig(overrides: Partial<Record<keyof Config, string | number>> = {}): Config {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(overrides)) env[k] = String(v);
+  return loadConfig(env);
+}

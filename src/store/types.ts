@@ -1,0 +1,40 @@
+import type { KeystemTotals, StatsEvent, SummaryTotals } from '../stats/types';
+
+/** What one `applyBatch` did, for metrics and tests. */
+export interface ApplyResult {
+  /** events whose effect was written (pack events counted, resets performed) */
+  applied: number;
+  /** events already in the ledger: re-deliveries, skipped */
+  duplicates: number;
+  /** pack events older than their keystem's last reset, dropped */
+  stale: number;
+}
+
+export interface KeystemPage {
+  keystems: string[];
+  /** pass as `after` to get the next page; null on the last page */
+  next: string | null;
+}
+
+/**
+ * The one narrow interface between Pacproxy and a storage engine. The pipeline writes through
+ * `applyBatch`; the HTTP API reads through the rest. Backends: SQLite (default) and MongoDB.
+ */
+export interface StatsStore {
+  /** Schema, indexes, ledger expiry. Idempotent; call once before use. */
+  init(): Promise<void>;
+  /**
+   * Applies a batch in ONE transaction: insert the events' ids into the ledger, then apply the
+   * effect of only the ids that were new, in batch order (a reset wipes the keystem and records
+   * its `at`; pack events with `at` older than the keystem's last reset are dropped).
+   */
+  applyBatch(events: readonly StatsEvent[]): Promise<ApplyResult>;
+  /** null for a keystem with nothing recorded (never seen, or reset and nothing since). */
+  getKeystem(keystem: string): Promise<KeystemTotals | null>;
+  /** Computed by the engine (SQL GROUP BY / aggregation pipeline), not in the application. */
+  getSummary(): Promise<SummaryTotals>;
+  listKeystems(page: { limit: number; after?: string }): Promise<KeystemPage>;
+  /** Throws when the engine does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
