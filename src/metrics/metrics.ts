@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus metric Pacproxy exposes, on one registry per process. Components take a
+ * `Metrics` in their options and move the ones that concern them. Labels never carry an API
+ * key or any other request data beyond the bounded sets named here.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  /** route: "/" | "/pack"; status_class: "2xx".."5xx"; cache: "hit" | "miss" | "off" */
+  readonly packRequests = new Counter({
+    name: 'pacproxy_pack_requests_total',
+    help: 'Pack requests answered, by route, status class and cache result',
+    labelNames: ['route', 'status_class', 'cache'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamLatency = new Histogram({
+    name: 'pacproxy_upstream_latency_seconds',
+    help: 'Round trip to Paccurate, cache hits excluded',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly eventsEnqueued = new Counter({
+    name: 'pacproxy_events_enqueued_total',
+    help: 'Stats events added to a Redis shard queue',
+    registers: [this.registry],
+  });
+
+  readonly eventsOutboxed = new Counter({
+    name: 'pacproxy_events_outboxed_total',
+    help: 'Stats events written to the local outbox because Redis did not take them in time',
+    registers: [this.registry],
+  });
+
+  readonly outboxDepth = new Gauge({
+    name: 'pacproxy_outbox_depth',
+    help: 'Stats events in the local outbox waiting to be replayed into Redis',
+    registers: [this.registry],
+  });
+
+  readonly cacheLookups = new Counter({
+    name: 'pacproxy_cache_lookups_total',
+    help: 'Request cache lookups by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchSize = new Histogram({
+    name: 'pacproxy_batch_size',
+    help: 'Events per flushed batch',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers: [this.registry],
+  });
+
+  readonly flushDuration = new Histogram({
+    name: 'pacproxy_flush_duration_seconds',
+    help: 'Time to apply one batch to the store (one transaction)',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  /** outcome: "applied" | "duplicate" | "stale" | "dead_letter" */
+  readonly eventsProcessed = new Counter({
+    name: 'pacproxy_events_processed_total',
+    help: 'Stats events handled by shard workers, by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly shardsOwned = new Gauge({
+    name: 'pacproxy_shards_owned',
+    help: 'Shards whose lease this process holds',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'pacproxy_' });
+  }
+}
