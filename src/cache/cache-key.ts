@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+
+/** Every request cache key starts with this, so operators can find (and flush) the cache. */
+export const CACHE_KEY_PREFIX = 'pacproxy:cache:';
+
+/** Fields that label a request for the client; they do not change Paccurate's packing. */
+export const REQUEST_LABELS = ['requestId', 'orderId'] as const;
+
+export type RequestLabels = Partial<Record<(typeof REQUEST_LABELS)[number], unknown>>;
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** JSON with object keys sorted at every depth, so `{a,b}` and `{b,a}` give the same text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The request's labels, to put into a cached answer that echoes them. */
+export function labelsOf(body: Record<string, unknown>): RequestLabels {
+  const labels: RequestLabels = {};
+  for (const label of REQUEST_LABELS) if (label in body) labels[label] = body[label];
+  return labels;
+}
+
+/**
+ * The cache key of a pack request, or null when the request must not be cached (`random: true`
+ * asks Paccurate for a different packing each time). The API key enters only as a hash, and the
+ * labels not at all, so the same order sent again under new labels hits.
+ */
+export function requestCacheKey(apiKey: string, body: Record<string, unknown>): string | null {
+  if (body.random === true) return null;
+  const unlabelled = Object.fromEntries(
+    Object.entries(body).filter(([k]) => !(REQUEST_LABELS as readonly string[]).includes(k)),
+  );
+  return CACHE_KEY_PREFIX + sha256Hex(sha256Hex(apiKey) + canonicalJson(unlabelled));
+}
