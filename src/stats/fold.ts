@@ -1,0 +1,151 @@
+import { sanitizeKey } from './keys';
+import type { MaxLatency, PackEvent, PackStats, StatsEvent, Totals } from './types';
+
+/**
+ * The pure arithmetic of a flush: a batch of new events (already filtered by the ledger) and
+ * each keystem's last stored reset in, per-aggregate increments out. Stores only persist what
+ * this computes, so every backend counts the same way.
+ */
+
+export function emptyTotals(): Totals {
+  return {
+    totalItems: 0,
+    totalVolume: 0,
+    packs: 0,
+    sumVolumeUtilization: 0,
+    totalRequests: 0,
+    statusCodes: {},
+    boxTypes: {},
+    requestErrorCount: 0,
+    errorResponseCount: 0,
+    cacheHits: 0,
+    latencySum: 0,
+    latencyCount: 0,
+    maxLatency: { latency: 0, timeStamp: '' },
+  };
+}
+
+/**
+ * Whether `a` beats `b` as the max latency: by latency, then by timestamp. This is how MongoDB's
+ * `$max` orders `{latency, timeStamp}` documents, and the SQLite store compares the same pair.
+ */
+export function ranksAbove(a: MaxLatency, b: MaxLatency): boolean {
+  return a.latency > b.latency || (a.latency === b.latency && a.timeStamp > b.timeStamp);
+}
+
+/** A 2xx answer that arrived: it carried a packing, the denominator of the per-pack averages. */
+export function carriedPacking(stats: PackStats): boolean {
+  return !stats.requestError && /^2\d\d$/.test(stats.statusCode);
+}
+
+function addCount(map: Record<string, number>, key: string, n: number): void {
+  const k = sanitizeKey(key);
+  map[k] = (Object.hasOwn(map, k) ? (map[k] ?? 0) : 0) + n;
+}
+
+/** Adds one request's statistics to running sums (mutates `totals`). */
+export function addStats(totals: Totals, stats: PackStats): void {
+  totals.totalRequests += 1;
+  addCount(totals.statusCodes, stats.statusCode, 1);
+  if (stats.requestError) totals.requestErrorCount += 1;
+  if (stats.errorResponse) totals.errorResponseCount += 1;
+  if (carriedPacking(stats)) {
+    totals.packs += 1;
+    totals.totalItems += stats.totalItems;
+    totals.totalVolume += stats.totalVolume;
+    totals.sumVolumeUtilization += stats.volumeUtilization;
+    for (const [refId, n] of Object.entries(stats.boxTypes)) addCount(totals.boxTypes, refId, n);
+  }
+  if (stats.cacheHit) {
+    totals.cacheHits += 1;
+    return; // a cache hit's latency says nothing about Paccurate: keep it out of the latency sums
+  }
+  totals.latencySum += stats.latency;
+  totals.latencyCount += 1;
+  const candidate = { latency: stats.latency, timeStamp: stats.timeStamp };
+  if (ranksAbove(candidate, totals.maxLatency)) totals.maxLatency = candidate;
+}
+
+/** Which of a batch's new events take effect, given each keystem's last reset. */
+export interface Admission {
+  /** keystem → `at` of its latest reset in this batch, for resets newer than the stored one */
+  resets: Map<string, number>;
+  /** pack events at or after their keystem's latest reset (stored or in this batch), batch order */
+  fresh: PackEvent[];
+  /** resets whose effect is written, plus fresh pack events */
+  applied: number;
+  /** pack events older than their keystem's latest reset, and resets older than the stored one */
+  stale: number;
+}
+
+/**
+ * Orders a batch against resets by `at`, not by position: a reset forgets what was accepted
+ * before it, wherever that sits in the batch, and keeps what was accepted after it.
+ */
+export function admit(events: readonly StatsEvent[], lastResets: ReadonlyMap<string, number>): Admission {
+  const resets = new Map<string, number>();
+  let applied = 0;
+  let stale = 0;
+  for (const e of events) {
+    if (e.kind !== 'reset') continue;
+    const latest = Math.max(lastResets.get(e.keystem) ?? -Infinity, resets.get(e.keystem) ?? -Infinity);
+    if (e.at > (lastResets.get(e.keystem) ?? -Infinity)) applied += 1;
+    else stale += 1;
+    if (e.at > latest) resets.set(e.keystem, e.at);
+  }
+  const fresh: PackEvent[] = [];
+  for (const e of events) {
+    if (e.kind !== 'pack') continue;
+    const resetAt = Math.max(lastResets.get(e.keystem) ?? -Infinity, resets.get(e.keystem) ?? -Infinity);
+    if (e.at < resetAt) stale += 1;
+    else fresh.push(e);
+  }
+  return { resets, fresh, applied: applied + fresh.length, stale };
+}
+
+/**
+ * Sums pack events per aggregate key. Keyed by keystem today; a per-keystem-per-hour bucket is
+ * one more `keyOf` (and one more upsert in the same transaction).
+ */
+export function sumBy(events: readonly PackEvent[], keyOf: (e: PackEvent) => string): Map<string, Totals> {
+  const sums = new Map<string, Totals>();
+  for (const e of events) {
+    const key = keyOf(e);
+    let totals = sums.get(key);
+    if (!totals) sums.set(key, (totals = emptyTotals()));
+    addStats(totals, e.stats);
+  }
+  return sums;
+}
+
+/** What to write for one keystem: increments, or (with `reset`) the new sums replacing the old. */
+export interface AggregateUpdate {
+  /** `at` of the reset this update performs: the store replaces the sums and records it */
+  reset?: number;
+  delta: Totals;
+}
+
+export interface Fold {
+  updates: Map<string, AggregateUpdate>;
+  applied: number;
+  stale: number;
+}
+
+/** The whole fold of one flush, per keystem. */
+export function foldBatch(events: readonly StatsEvent[], lastResets: ReadonlyMap<string, number>): Fold {
+  const { resets, fresh, applied, stale } = admit(events, lastResets);
+  const sums = sumBy(fresh, (e) => e.keystem);
+  const updates = new Map<string, AggregateUpdate>();
+  for (const [keystem, at] of resets) {
+    updates.set(keystem, { reset: at, delta: sums.get(keystem) ?? emptyTotals() });
+  }
+  for (const [keystem, delta] of sums) {
+    if (!updates.has(keystem)) updates.set(keystem, { delta });
+  }
+  return { updates, applied, stale };
+}
+
+/** The keystems a batch touches: the store reads their last reset before folding. */
+export function keystemsOf(events: readonly StatsEvent[]): string[] {
+  return [...new Set(events.map((e) => e.keystem))];
+}
