@@ -1,0 +1,35 @@
+import { InvalidEventError, decodeEvent, encodeEvent } from '../../src/queue/event-codec';
+import { packEvent, resetEvent } from '../pipeline/support/events';
+
+function reasonOf(data: unknown): string {
+  try {
+    decodeEvent(data);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidEventError);
+    expect((err as InvalidEventError).code).toBe('PACPROXY_ERR_INVALID_EVENT');
+    return (err as InvalidEventError).reason;
+  }
+  throw new Error('decoded an invalid event');
+}
+
+describe('event codec', () => {
+  it('round-trips pack and reset events through JSON', () => {
+    for (const event of [packEvent('abcdefghij'), resetEvent('abcdefghij')]) {
+      expect(decodeEvent(JSON.parse(JSON.stringify(encodeEvent(event))))).toEqual(event);
+    }
+  });
+
+  it('names what is wrong with an invalid event', () => {
+    const good = packEvent('abcdefghij');
+    expect(reasonOf(null)).toMatch(/expected object/);
+    expect(reasonOf({ ...good, kind: 'other' })).toMatch(/^kind:/);
+    expect(reasonOf({ ...good, eventId: 'not-a-uuid' })).toMatch(/^eventId:/);
+    expect(reasonOf({ ...good, at: -1 })).toMatch(/^at:/);
+    expect(reasonOf({ ...good, stats: { ...good.stats, totalItems: 1.5 } })).toMatch(/^stats\.totalItems:/);
+    expect(reasonOf({ ...good, stats: { ...good.stats, boxTypes: { a: -1 } } })).toMatch(
+      /^stats\.boxTypes\.a:/,
+    );
+    expect(reasonOf({ ...good, keystem: 'someone-else' })).toMatch(/keystem differs/);
+    expect(reasonOf({ kind: 'reset', eventId: good.eventId, at: 1 })).toMatch(/^keystem:/);
+  });
+});
