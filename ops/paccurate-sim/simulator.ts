@@ -14,7 +14,7 @@ export interface SimulatorBehavior {
   latencyMs: number;
   /** answer every request with this status and a Paccurate-like `{code, message}` body; null: pack */
   status: number | null;
-  /** answer 200 with an HTML page instead of JSON (a gateway or captive portal in the way) */
+  /** answer an HTML page instead of JSON, with `status` or 200 (a gateway or portal in the way) */
   html: boolean;
   /** read the request and never answer */
   hang: boolean;
@@ -117,12 +117,13 @@ export class Simulator {
     const b = this.behavior;
     if (b.hang) return;
     if (b.latencyMs > 0) await this.delay(b.latencyMs);
-    if (b.status !== null)
+    if (b.html) return send(res, b.status ?? 200, 'text/html; charset=utf-8', HTML_PAGE);
+    if (b.status !== null) {
       return sendJson(res, b.status, { code: b.status, message: simulatedReason(b.status) });
+    }
     if (b.errorRate > 0 && Math.random() < b.errorRate) {
       return sendJson(res, 503, { code: 503, message: simulatedReason(503) });
     }
-    if (b.html) return send(res, 200, 'text/html; charset=utf-8', HTML_PAGE);
 
     let request: unknown;
     try {

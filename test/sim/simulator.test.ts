@@ -79,6 +79,10 @@ describe('Paccurate simulator over HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.contentType).toMatch(/^text\/html/);
     expect(res.text).toMatch(/^<!doctype html>/);
+    sim.behavior.status = 502;
+    const gatewayPage = await post(fixtureBody);
+    expect(gatewayPage.status).toBe(502);
+    expect(gatewayPage.contentType).toMatch(/^text\/html/);
   });
 
   it('answers after its latency', async () => {
