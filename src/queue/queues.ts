@@ -1,0 +1,47 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DEAD_LETTER, allShards } from './shard';
+
+/**
+ * Job options of every stats job. The job id is the event id (set per add), so an event
+ * enqueued twice while the first copy waits is kept once. Completed jobs are removed (the
+ * store's ledger remembers them); failed ones are kept, never removed. No job ever fails in
+ * this pipeline: workers only complete jobs or dead-letter them, and re-deliveries of stalled
+ * jobs are bounded by the worker's maxStalledCount, which is set out of reach.
+ */
+export const STATS_JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: false };
+
+/** The events stream of a queue (Bull Board's history) is capped, so Redis memory stays flat. */
+const STREAMS = { events: { maxLen: 1000 } };
+
+/** Connection errors are logged once per outage by the connection itself (redis.ts). */
+function quiet(queue: Queue): Queue {
+  queue.on('error', () => undefined);
+  return queue;
+}
+
+/** One BullMQ Queue per shard, index = shard, all over one (shared, pipelined) connection. */
+export function createShardQueues(connection: Redis, shards: number): Queue[] {
+  return allShards(shards).map((layout) =>
+    quiet(
+      new Queue(layout.queue, {
+        connection,
+        prefix: layout.prefix,
+        defaultJobOptions: STATS_JOB_OPTIONS,
+        streams: STREAMS,
+      }),
+    ),
+  );
+}
+
+/** Where workers put jobs whose data is not a stats event, with the reason. Nobody consumes it. */
+export function createDeadLetterQueue(connection: Redis): Queue {
+  return quiet(
+    new Queue(DEAD_LETTER.queue, {
+      connection,
+      prefix: DEAD_LETTER.prefix,
+      defaultJobOptions: { removeOnComplete: false, removeOnFail: false },
+      streams: STREAMS,
+    }),
+  );
+}
