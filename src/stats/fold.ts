@@ -7,6 +7,27 @@ import type { MaxLatency, PackEvent, PackStats, StatsEvent, Totals } from './typ
  * this computes, so every backend counts the same way.
  */
 
+/** The fields of Totals that are plain sums (stores add them; the maps and maxLatency differ). */
+export const SUM_FIELDS = [
+  'totalItems',
+  'totalVolume',
+  'packs',
+  'sumVolumeUtilization',
+  'totalRequests',
+  'requestErrorCount',
+  'errorResponseCount',
+  'cacheHits',
+  'latencySum',
+  'latencyCount',
+] as const satisfies readonly (keyof Totals)[];
+
+export type SumField = (typeof SUM_FIELDS)[number];
+
+/** The maps of Totals, counted per key. */
+export const MAP_FIELDS = ['statusCodes', 'boxTypes'] as const satisfies readonly (keyof Totals)[];
+
+export type MapField = (typeof MAP_FIELDS)[number];
+
 export function emptyTotals(): Totals {
   return {
     totalItems: 0,

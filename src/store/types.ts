@@ -6,7 +6,7 @@ export interface ApplyResult {
   applied: number;
   /** events already in the ledger: re-deliveries, skipped */
   duplicates: number;
-  /** pack events older than their keystem's last reset, dropped */
+  /** pack events older than their keystem's last reset, dropped (and resets older than the last one) */
   stale: number;
 }
 
@@ -37,4 +37,19 @@ export interface StatsStore {
   /** Throws when the engine does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** How long the ledger remembers an applied event id; re-deliveries come within minutes. */
+export const DEFAULT_LEDGER_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Options every backend takes. */
+export interface StoreOptions {
+  /** ledger entries older than this are forgotten (default: a day) */
+  ledgerTtlMs?: number;
+}
+
+/** A backend whose ledger can be expired on demand (both backends; also run at init). */
+export interface ExpiringLedger {
+  /** Forgets ledger entries applied before `now - ledgerTtlMs`; answers how many. */
+  expireLedger(now?: number): Promise<number>;
 }

@@ -1,0 +1,96 @@
+import { SUM_FIELDS, type SumField } from '../stats/fold';
+
+/**
+ * The SQLite schema and statements. The plain sums are one column each, named after their
+ * Totals field (totalItems → total_items), so the upserts are generated from SUM_FIELDS.
+ *
+ * The maps (statusCodes, boxTypes) live in their own table keyed (keystem, map, key) rather
+ * than as JSON in the keystem row: an increment is then an additive upsert like every other sum
+ * (no read-modify-write of a JSON blob), and the summary sums them with one GROUP BY.
+ */
+
+export function column(field: SumField): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+const REAL_FIELDS: readonly SumField[] = ['totalVolume', 'sumVolumeUtilization'];
+const columns = SUM_FIELDS.map(column);
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS keystems (
+  keystem TEXT PRIMARY KEY,
+  ${SUM_FIELDS.map((f) => `${column(f)} ${REAL_FIELDS.includes(f) ? 'REAL' : 'INTEGER'} NOT NULL`).join(',\n  ')},
+  max_latency INTEGER NOT NULL,
+  max_latency_at TEXT NOT NULL,
+  reset_at INTEGER,
+  updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keystem_counts (
+  keystem TEXT NOT NULL,
+  map TEXT NOT NULL,
+  key TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (keystem, map, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger (
+  event_id TEXT PRIMARY KEY,
+  applied_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ledger_by_applied_at ON ledger (applied_at);
+`;
+
+const insertRow = `INSERT INTO keystems (keystem, ${columns.join(', ')}, max_latency, max_latency_at, reset_at, updated_at)
+VALUES (@keystem, ${SUM_FIELDS.map((f) => `@${f}`).join(', ')}, @maxLatency, @maxLatencyAt, @resetAt, @updatedAt)
+ON CONFLICT (keystem) DO UPDATE SET`;
+
+/** Adds a delta. The max latency moves with its timestamp, ordered as (latency, timestamp) pairs. */
+export const ADD_TO_KEYSTEM = `${insertRow}
+  ${columns.map((c) => `${c} = ${c} + excluded.${c}`).join(',\n  ')},
+  max_latency = CASE WHEN (excluded.max_latency, excluded.max_latency_at) > (max_latency, max_latency_at)
+    THEN excluded.max_latency ELSE max_latency END,
+  max_latency_at = CASE WHEN (excluded.max_latency, excluded.max_latency_at) > (max_latency, max_latency_at)
+    THEN excluded.max_latency_at ELSE max_latency_at END,
+  updated_at = excluded.updated_at`;
+
+/** A reset: the row becomes the sums accepted since the reset (a tombstone when there are none). */
+export const REPLACE_KEYSTEM = `${insertRow}
+  ${columns.map((c) => `${c} = excluded.${c}`).join(',\n  ')},
+  max_latency = excluded.max_latency,
+  max_latency_at = excluded.max_latency_at,
+  reset_at = excluded.reset_at,
+  updated_at = excluded.updated_at`;
+
+export const ADD_COUNT = `INSERT INTO keystem_counts (keystem, map, key, n) VALUES (?, ?, ?, ?)
+ON CONFLICT (keystem, map, key) DO UPDATE SET n = n + excluded.n`;
+
+export const DELETE_COUNTS = 'DELETE FROM keystem_counts WHERE keystem = ?';
+
+export const LEDGER_INSERT = 'INSERT OR IGNORE INTO ledger (event_id, applied_at) VALUES (?, ?)';
+export const LEDGER_EXPIRE = 'DELETE FROM ledger WHERE applied_at < ?';
+
+export const RESET_AT = 'SELECT reset_at AS resetAt FROM keystems WHERE keystem = ?';
+
+/** Keystems whose totalRequests is 0 are reset tombstones: "not found" everywhere. */
+const rowFields = `keystem, ${SUM_FIELDS.map((f) => `${column(f)} AS ${f}`).join(', ')},
+  max_latency AS maxLatency, max_latency_at AS maxLatencyAt, updated_at AS updatedAt`;
+
+export const GET_KEYSTEM = `SELECT ${rowFields} FROM keystems WHERE keystem = ? AND total_requests > 0`;
+export const GET_COUNTS = 'SELECT map, key, n FROM keystem_counts WHERE keystem = ? ORDER BY map, key';
+
+export const SUMMARY_SUMS = `SELECT COUNT(*) AS keystems,
+  ${SUM_FIELDS.map((f) => `COALESCE(SUM(${column(f)}), 0) AS ${f}`).join(',\n  ')}
+FROM keystems WHERE total_requests > 0`;
+
+export const SUMMARY_COUNTS =
+  'SELECT map, key, SUM(n) AS n FROM keystem_counts GROUP BY map, key ORDER BY map, key';
+
+export const SUMMARY_MAX_LATENCY = `SELECT keystem, max_latency AS latency, max_latency_at AS timeStamp
+FROM keystems WHERE total_requests > 0
+ORDER BY max_latency DESC, max_latency_at DESC, keystem LIMIT 1`;
+
+export const SUMMARY_HIGHEST_AVG = `SELECT keystem, CAST(latency_sum AS REAL) / latency_count AS latency
+FROM keystems WHERE total_requests > 0 AND latency_count > 0
+ORDER BY latency DESC, keystem LIMIT 1`;
+
+export const LIST_KEYSTEMS = `SELECT keystem FROM keystems
+WHERE total_requests > 0 AND keystem > ? ORDER BY keystem LIMIT ?`;

@@ -1,0 +1,304 @@
+import { emptyTotals } from '../../src/stats/fold';
+import type { PackEvent, StatsEvent, Totals } from '../../src/stats/types';
+import type { ExpiringLedger, StatsStore } from '../../src/store/types';
+import { packEvent, resetEvent } from '../helpers/stats-events';
+
+/**
+ * One behaviour, every backend: each backend's test file calls describeStoreConformance with a
+ * factory that makes a fresh, initialised store on empty storage (and disposes of it after).
+ */
+export type ConformanceStore = StatsStore & ExpiringLedger;
+
+export interface StoreHandle {
+  store: ConformanceStore;
+  dispose(): Promise<void>;
+}
+
+export const TEST_LEDGER_TTL_MS = 60_000;
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Keys as the data has them → as every backend must store them. */
+const ODD_KEYS: Record<string, string> = { '0': '0', '1': '1', 'a.b': 'a\uFF0Eb', $x: '\uFF04x', x$y: 'x$y' };
+
+/**
+ * Many events over many keystems with every kind of answer. Utilisations are multiples of
+ * 1/256 and volumes integers, so sums are exact whatever order an engine adds them in.
+ */
+export function generateEvents(count: number, keystems: number, seed = 1, startAt = 1_000_000): PackEvent[] {
+  const rnd = random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+  const refIds = Object.keys(ODD_KEYS);
+  return Array.from({ length: count }, (_, i) => {
+    const outcome = pick(['ok', 'ok', 'ok', 'ok', 'cached', 'error', 'failed'] as const);
+    const ok = outcome === 'ok' || outcome === 'cached';
+    const boxTypes: Record<string, number> = {};
+    if (ok)
+      for (let b = 0; b < 1 + Math.floor(rnd() * 3); b++) boxTypes[pick(refIds)] = 1 + Math.floor(rnd() * 5);
+    return packEvent(`ks-${String(Math.floor(rnd() * keystems)).padStart(3, '0')}`, startAt + i, {
+      totalItems: ok ? 1 + Math.floor(rnd() * 40) : 0,
+      totalVolume: ok ? Math.floor(rnd() * 100_000) : 0,
+      volumeUtilization: ok ? Math.floor(rnd() * 256) / 256 : 0,
+      boxTypes,
+      cacheHit: outcome === 'cached',
+      errorResponse: outcome === 'error',
+      requestError: outcome === 'failed',
+      statusCode: { ok: '200', cached: '200', error: pick(['422', '500']), failed: '0' }[outcome],
+      latency: 1_000_000 + Math.floor(rnd() * 1e9),
+      timeStamp: new Date(startAt + i).toISOString(),
+    });
+  });
+}
+
+/** The expected sums, computed the plain way (independent of the fold under test). */
+export function reference(events: readonly PackEvent[]): Map<string, Totals> {
+  const out = new Map<string, Totals>();
+  for (const { keystem, stats: s } of events) {
+    const t = out.get(keystem) ?? emptyTotals();
+    out.set(keystem, t);
+    t.totalRequests++;
+    t.statusCodes[s.statusCode] = (t.statusCodes[s.statusCode] ?? 0) + 1;
+    if (s.requestError) t.requestErrorCount++;
+    if (s.errorResponse) t.errorResponseCount++;
+    if (s.statusCode === '200') {
+      t.packs++;
+      t.totalItems += s.totalItems;
+      t.totalVolume += s.totalVolume;
+      t.sumVolumeUtilization += s.volumeUtilization;
+      for (const [k, n] of Object.entries(s.boxTypes)) {
+        const key = ODD_KEYS[k] ?? k;
+        t.boxTypes[key] = (t.boxTypes[key] ?? 0) + n;
+      }
+    }
+    if (s.cacheHit) t.cacheHits++;
+    else {
+      t.latencySum += s.latency;
+      t.latencyCount++;
+      if (s.latency > t.maxLatency.latency) t.maxLatency = { latency: s.latency, timeStamp: s.timeStamp };
+    }
+  }
+  return out;
+}
+
+function chunks<T>(xs: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
+}
+
+async function applyAll(store: StatsStore, events: readonly StatsEvent[], batchSize = 250): Promise<void> {
+  for (const batch of chunks(events, batchSize)) await store.applyBatch(batch);
+}
+
+async function expectKeystems(store: StatsStore, expected: Map<string, Totals>): Promise<void> {
+  for (const [keystem, totals] of expected) {
+    expect(await store.getKeystem(keystem)).toEqual({ keystem, updatedAt: expect.any(String), ...totals });
+  }
+}
+
+export function describeStoreConformance(
+  name: string,
+  makeStore: () => Promise<StoreHandle>,
+  { skip = false }: { skip?: boolean } = {},
+): void {
+  (skip ? describe.skip : describe)(`StatsStore conformance: ${name}`, () => {
+    let handle: StoreHandle;
+    let store: ConformanceStore;
+
+    beforeEach(async () => {
+      handle = await makeStore();
+      store = handle.store;
+    });
+    afterEach(async () => {
+      await handle?.dispose();
+    });
+
+    it('adds thousands of events over many keystems exactly, per keystem and in the summary', async () => {
+      const events = generateEvents(3000, 40);
+      await applyAll(store, events);
+      const expected = reference(events);
+      expect(expected.size).toBe(40);
+      await expectKeystems(store, expected);
+
+      const all = reference(events.map((e) => ({ ...e, keystem: 'all' }))).get('all') as Totals;
+      const summary = await store.getSummary();
+      const { maxLatency, ...sums } = all;
+      const averages = [...expected].map(([k, t]) => ({
+        latency: t.latencySum / t.latencyCount,
+        usedKeystem: k,
+      }));
+      expect(summary).toEqual({
+        ...sums,
+        keystems: 40,
+        maxLatency: {
+          ...maxLatency,
+          usedKeystem: events.find((e) => e.stats.timeStamp === maxLatency.timeStamp)?.keystem,
+        },
+        highestAvgLatency: averages.reduce((a, b) => (b.latency > a.latency ? b : a)),
+      });
+    });
+
+    it('counts a batch applied twice once, and an id repeated inside a batch once', async () => {
+      const batch = generateEvents(200, 5, 2);
+      expect(await store.applyBatch(batch)).toEqual({ applied: 200, duplicates: 0, stale: 0 });
+      expect(await store.applyBatch(batch)).toEqual({ applied: 0, duplicates: 200, stale: 0 });
+      const twice = generateEvents(1, 1, 3, 5_000_000);
+      expect(await store.applyBatch([...twice, ...twice])).toEqual({ applied: 1, duplicates: 1, stale: 0 });
+      await expectKeystems(store, reference([...batch, ...twice]));
+    });
+
+    it('counts only the new half of a batch whose other half was applied before', async () => {
+      const events = generateEvents(400, 6, 4);
+      const old = events.filter((_, i) => i % 2 === 0);
+      await store.applyBatch(old);
+      expect(await store.applyBatch(events)).toEqual({ applied: 200, duplicates: 200, stale: 0 });
+      await expectKeystems(store, reference(events));
+    });
+
+    it('forgets a keystem on reset, hides the tombstone, then counts later events afresh', async () => {
+      const before = [packEvent('a', 10), packEvent('a', 11), packEvent('b', 12)];
+      await store.applyBatch(before);
+      expect(await store.applyBatch([resetEvent('a', 20)])).toEqual({ applied: 1, duplicates: 0, stale: 0 });
+      expect(await store.getKeystem('a')).toBeNull();
+      expect((await store.listKeystems({ limit: 10 })).keystems).toEqual(['b']);
+      expect((await store.getSummary()).keystems).toBe(1);
+
+      const after = [packEvent('a', 30, { latency: 7, timeStamp: 't30', boxTypes: { '9': 1 } })];
+      await store.applyBatch(after);
+      await expectKeystems(store, reference([...after, before[2] as PackEvent]));
+      expect((await store.listKeystems({ limit: 10 })).keystems).toEqual(['a', 'b']);
+    });
+
+    it('drops an event older than the reset, delivered in a later batch', async () => {
+      await store.applyBatch([packEvent('a', 10)]);
+      await store.applyBatch([resetEvent('a', 100)]);
+      const late = packEvent('a', 50);
+      const fresh = packEvent('a', 150);
+      expect(await store.applyBatch([late, fresh])).toEqual({ applied: 1, duplicates: 0, stale: 1 });
+      await expectKeystems(store, reference([fresh]));
+      expect(await store.applyBatch([resetEvent('a', 90)])).toEqual({ applied: 0, duplicates: 0, stale: 1 });
+      await expectKeystems(store, reference([fresh]));
+    });
+
+    it('drops events older than a reset in the same batch, wherever they sit in it', async () => {
+      await store.applyBatch([packEvent('a', 10), packEvent('b', 10)]);
+      const kept = [packEvent('a', 150), packEvent('a', 120)];
+      const batch = [
+        packEvent('a', 50),
+        kept[0],
+        resetEvent('a', 100),
+        kept[1],
+        packEvent('a', 60),
+      ] as StatsEvent[];
+      expect(await store.applyBatch(batch)).toEqual({ applied: 3, duplicates: 0, stale: 2 });
+      await expectKeystems(store, reference(kept as PackEvent[]));
+      expect((await store.getKeystem('b'))?.totalRequests).toBe(1);
+    });
+
+    it('stores and returns map keys that are odd as field names, the same on every backend', async () => {
+      await store.applyBatch([
+        packEvent('a', 1, { boxTypes: { 'a.b': 1, $x: 2, '0': 3, x$y: 4, '': 5, 'a.$b.c': 6 } }),
+        packEvent('b', 2, { boxTypes: { 'a.b': 10 }, statusCode: '2.5', errorResponse: true }),
+      ]);
+      expect((await store.getKeystem('a'))?.boxTypes).toEqual({
+        'a\uFF0Eb': 1,
+        '\uFF04x': 2,
+        '0': 3,
+        x$y: 4,
+        '\u2205': 5,
+        'a\uFF0E$b\uFF0Ec': 6,
+      });
+      expect((await store.getKeystem('b'))?.statusCodes).toEqual({ '2\uFF0E5': 1 });
+      const summary = await store.getSummary();
+      expect(summary.boxTypes['a\uFF0Eb']).toBe(1);
+      expect(summary.statusCodes).toEqual({ '200': 1, '2\uFF0E5': 1 });
+    });
+
+    it('keeps the max latency together with its timestamp across batches', async () => {
+      const max = async () => (await store.getKeystem('a'))?.maxLatency;
+      await store.applyBatch([packEvent('a', 1, { latency: 500, timeStamp: 't1' })]);
+      await store.applyBatch([packEvent('a', 2, { latency: 300, timeStamp: 't2' })]);
+      expect(await max()).toEqual({ latency: 500, timeStamp: 't1' });
+      await store.applyBatch([packEvent('a', 3, { latency: 900, timeStamp: 't3' })]);
+      expect(await max()).toEqual({ latency: 900, timeStamp: 't3' });
+      await store.applyBatch([packEvent('a', 4, { latency: 5000, timeStamp: 't4', cacheHit: true })]);
+      expect(await max()).toEqual({ latency: 900, timeStamp: 't3' });
+      await store.applyBatch([packEvent('a', 5, { latency: 900, timeStamp: 't5' })]);
+      expect(await max()).toEqual({ latency: 900, timeStamp: 't5' });
+    });
+
+    it('summarises: sums, the keystem with the max latency and the highest average', async () => {
+      await store.applyBatch([
+        packEvent('a', 1, { latency: 100, timeStamp: 'ta1' }),
+        packEvent('a', 2, { latency: 1000, timeStamp: 'ta2' }),
+        packEvent('b', 3, { latency: 700, timeStamp: 'tb' }),
+        packEvent('b', 4, { latency: 800, timeStamp: 'tb2' }),
+        packEvent('c', 5, { cacheHit: true, latency: 99_999 }),
+        packEvent('d', 6, { latency: 5_000 }),
+        resetEvent('d', 7),
+      ]);
+      const summary = await store.getSummary();
+      expect(summary).toMatchObject({
+        keystems: 3,
+        totalRequests: 5,
+        latencySum: 2600,
+        latencyCount: 4,
+        cacheHits: 1,
+        maxLatency: { latency: 1000, timeStamp: 'ta2', usedKeystem: 'a' },
+        highestAvgLatency: { latency: 750, usedKeystem: 'b' },
+      });
+    });
+
+    it('summarises an empty store', async () => {
+      expect(await store.getSummary()).toMatchObject({
+        keystems: 0,
+        totalRequests: 0,
+        statusCodes: {},
+        boxTypes: {},
+        maxLatency: { latency: 0, timeStamp: '', usedKeystem: '' },
+        highestAvgLatency: null,
+      });
+      expect(await store.getKeystem('nobody')).toBeNull();
+      expect(await store.listKeystems({ limit: 5 })).toEqual({ keystems: [], next: null });
+    });
+
+    it('lists keystems in pages by keystem order, without tombstones', async () => {
+      const names = Array.from({ length: 25 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+      await store.applyBatch([...names].reverse().map((k, i) => packEvent(k, i)));
+      await store.applyBatch([resetEvent('k05', 100)]);
+      const seen: string[] = [];
+      let after: string | undefined;
+      const pages: number[] = [];
+      for (;;) {
+        const page = await store.listKeystems({ limit: 10, after });
+        seen.push(...page.keystems);
+        pages.push(page.keystems.length);
+        if (!page.next) break;
+        after = page.next;
+      }
+      expect(pages).toEqual([10, 10, 4]);
+      expect(seen).toEqual(names.filter((k) => k !== 'k05'));
+    });
+
+    it('forgets ledger entries older than the TTL, so only then would a re-delivery count again', async () => {
+      const batch = generateEvents(50, 3, 5);
+      await store.applyBatch(batch);
+      expect(await store.expireLedger()).toBe(0);
+      expect(await store.applyBatch(batch)).toMatchObject({ applied: 0, duplicates: 50 });
+      expect(await store.expireLedger(Date.now() + TEST_LEDGER_TTL_MS + 1000)).toBe(50);
+      expect(await store.applyBatch(batch)).toMatchObject({ applied: 50, duplicates: 0 });
+    });
+
+    it('answers ping, and init is idempotent', async () => {
+      await store.init();
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
