@@ -1,0 +1,54 @@
+import { boxTypeCountsOf, numberField } from './paccurate';
+import type { PackStats } from './types';
+
+/** What is known about one pack request besides Paccurate's answer. */
+export interface Exchange {
+  keystem: string;
+  /** Paccurate's status as a string; "0" when no answer came */
+  statusCode: string;
+  /** nanoseconds */
+  latency: number;
+  /** ISO 8601, when the request was forwarded */
+  timeStamp: string;
+  cacheHit: boolean;
+}
+
+/** Stats of an answer that carried a packing (seed field mapping, see DESIGN.md). */
+export function packedStats(answer: unknown, exchange: Exchange): PackStats {
+  return {
+    usedKeystem: exchange.keystem,
+    totalItems: numberField(answer, 'lenItems'),
+    totalVolume: numberField(answer, 'totalVolume'),
+    volumeUtilization: numberField(answer, 'totalVolumeUtilization'),
+    boxTypes: boxTypeCountsOf(answer),
+    timeStamp: exchange.timeStamp,
+    cacheHit: exchange.cacheHit,
+    requestError: false,
+    errorResponse: false,
+    statusCode: exchange.statusCode,
+    latency: exchange.latency,
+  };
+}
+
+/**
+ * Stats of a request that got no packing: `requestError` when it did not get through (refused
+ * by the proxy, unreachable, timed out), `errorResponse` when Paccurate answered with an error.
+ */
+export function failedStats(
+  exchange: Exchange,
+  failure: { requestError: boolean; errorResponse: boolean },
+): PackStats {
+  return {
+    usedKeystem: exchange.keystem,
+    totalItems: 0,
+    totalVolume: 0,
+    volumeUtilization: 0,
+    boxTypes: {},
+    timeStamp: exchange.timeStamp,
+    cacheHit: exchange.cacheHit,
+    requestError: failure.requestError,
+    errorResponse: failure.errorResponse,
+    statusCode: exchange.statusCode,
+    latency: exchange.latency,
+  };
+}

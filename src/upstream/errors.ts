@@ -1,0 +1,48 @@
+/**
+ * Why Paccurate gave no usable answer. Each carries what the stats need about the exchange
+ * (Paccurate's status, 0 when none came; the time spent) and the status the client gets.
+ */
+export interface FailedExchange {
+  /** Paccurate's HTTP status, or 0 when no answer came */
+  status: number;
+  latencyNs: number;
+  /** ISO 8601, when the request was forwarded */
+  timeStamp: string;
+}
+
+export abstract class UpstreamError extends Error {
+  abstract readonly code: string;
+  /** what the proxy answers its client */
+  abstract readonly httpStatus: 502 | 504;
+  /** true: the request did not get through; false: Paccurate answered, but not usably */
+  abstract readonly requestError: boolean;
+
+  constructor(
+    message: string,
+    readonly exchange: FailedExchange,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** No complete answer within PACCURATE_TIMEOUT_MS (headers and body). */
+export class UpstreamTimeoutError extends UpstreamError {
+  readonly code = 'PACPROXY_ERR_UPSTREAM_TIMEOUT';
+  readonly httpStatus = 504;
+  readonly requestError = true;
+}
+
+/** Connection refused, reset, DNS failure, TLS failure: nothing came back. */
+export class UpstreamUnreachableError extends UpstreamError {
+  readonly code = 'PACPROXY_ERR_UPSTREAM_UNREACHABLE';
+  readonly httpStatus = 502;
+  readonly requestError = true;
+}
+
+/** Paccurate (or something in its place) answered a non-error status with something that is not a JSON pack answer. */
+export class UpstreamBadAnswerError extends UpstreamError {
+  readonly code = 'PACPROXY_ERR_UPSTREAM_BAD_ANSWER';
+  readonly httpStatus = 502;
+  readonly requestError = false;
+}

@@ -1,0 +1,107 @@
+import type { Logger } from '../log/logger';
+import { withTimeout } from '../util/with-timeout';
+import { hashApiKey } from './api-key';
+
+/** The part of a Redis client the memory uses (ioredis' `Redis` fits). */
+export interface KeyValueStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<unknown>;
+}
+
+export interface KeystemMemoryOptions {
+  /** shared across proxies; null: this process's memory only */
+  redis: KeyValueStore | null;
+  logger: Logger;
+  /** API keys remembered in process (least recently used go first); default 10,000 */
+  maxEntries?: number;
+  /** a Redis lookup slower than this reads as "not remembered"; default 250 ms */
+  lookupTimeoutMs?: number;
+}
+
+export const UNKNOWN_KEYSTEM = 'unknown';
+export const KEYSTEM_KEY_PREFIX = 'pacproxy:keystem:';
+
+/**
+ * Which keystem an API key was last seen with, so a request whose answer carries no
+ * `usedKeyStem` (an error, a timeout) is still counted for its facility. Keys enter only as
+ * sha256 hashes. Redis holds it across proxies and restarts, written only when it changes;
+ * a bounded in-process map answers the common case. Redis trouble never fails a request: the
+ * memory then falls back to the local map, else `unknown`.
+ */
+export class KeystemMemory {
+  private readonly local = new Map<string, string>();
+  private readonly redis: KeyValueStore | null;
+  private readonly logger: Logger;
+  private readonly maxEntries: number;
+  private readonly lookupTimeoutMs: number;
+  /** set while Redis fails, so an outage is logged once rather than per request */
+  private failing = false;
+
+  constructor(options: KeystemMemoryOptions) {
+    this.redis = options.redis;
+    this.logger = options.logger;
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.lookupTimeoutMs = options.lookupTimeoutMs ?? 250;
+  }
+
+  /** Notes `keystem` as the one last seen for `apiKey`. Never waits, never throws. */
+  remember(apiKey: string | undefined, keystem: string): void {
+    if (apiKey === undefined) return;
+    const hash = hashApiKey(apiKey);
+    const changed = this.local.get(hash) !== keystem;
+    this.keep(hash, keystem);
+    if (!changed || !this.redis) return;
+    this.redis.set(KEYSTEM_KEY_PREFIX + hash, keystem).then(
+      () => this.recovered(),
+      (err: unknown) => this.failed('set', err),
+    );
+  }
+
+  /** The keystem last seen for `apiKey`: this process's memory, then Redis, else `unknown`. Never throws. */
+  async recall(apiKey: string | undefined): Promise<string> {
+    if (apiKey === undefined) return UNKNOWN_KEYSTEM;
+    const hash = hashApiKey(apiKey);
+    const known = this.local.get(hash);
+    if (known !== undefined) return known;
+    if (!this.redis) return UNKNOWN_KEYSTEM;
+    try {
+      const stored = await withTimeout(
+        this.redis.get(KEYSTEM_KEY_PREFIX + hash),
+        this.lookupTimeoutMs,
+        'keystem lookup',
+      );
+      this.recovered();
+      if (stored === null || stored === '') return UNKNOWN_KEYSTEM;
+      this.keep(hash, stored);
+      return stored;
+    } catch (err) {
+      this.failed('get', err);
+      return UNKNOWN_KEYSTEM;
+    }
+  }
+
+  /** Sets and marks as most recently used; forgets the least recently used beyond the bound. */
+  private keep(hash: string, keystem: string): void {
+    this.local.delete(hash);
+    this.local.set(hash, keystem);
+    if (this.local.size > this.maxEntries) {
+      const oldest = this.local.keys().next().value;
+      if (oldest !== undefined) this.local.delete(oldest);
+    }
+  }
+
+  private failed(op: string, err: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.logger.warn(
+      { op, reason: (err as Error).message },
+      'keystem memory: Redis unavailable, using local memory',
+    );
+  }
+
+  private recovered(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.logger.info('keystem memory: Redis available again');
+  }
+}
