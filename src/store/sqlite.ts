@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { foldBatch, keystemsOf, MAP_FIELDS, SUM_FIELDS, type MapField, type SumField } from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
+import { pageOf } from './page';
 import * as sql from './sqlite-sql';
 import {
   DEFAULT_LEDGER_TTL_MS,
@@ -178,8 +179,10 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
   async listKeystems(page: { limit: number; after?: string }): Promise<KeystemPage> {
     const { stmts } = this.ready();
     const rows = stmts.listKeystems.all(page.after ?? '', page.limit + 1) as { keystem: string }[];
-    const keystems = rows.slice(0, page.limit).map((r) => r.keystem);
-    return { keystems, next: rows.length > page.limit ? (keystems.at(-1) ?? null) : null };
+    return pageOf(
+      rows.map((r) => r.keystem),
+      page.limit,
+    );
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,92 @@
+import {
+  MongoClient,
+  type AggregateOptions,
+  type AnyBulkWriteOperation,
+  type BulkWriteOptions,
+  type ClientSession,
+  type CreateIndexesOptions,
+  type DeleteOptions,
+  type Document,
+  type Filter,
+  type FindOptions,
+  type IndexSpecification,
+} from 'mongodb';
+import type { SumField } from '../stats/fold';
+import type { MaxLatency } from '../stats/types';
+
+/**
+ * Exactly what MongoStore uses of MongoDB, and no more: two collections, a transaction runner,
+ * ping and the replica-set check. The real driver satisfies it (`mongoPort`); so does the
+ * in-memory collection the tests use, which evaluates the same update documents and pipelines.
+ */
+
+/** One document per keystem; `_id` is the keystem. Map keys are sanitised by the fold. */
+export type KeystemDoc = Record<SumField, number> & {
+  _id: string;
+  statusCodes: Record<string, number>;
+  boxTypes: Record<string, number>;
+  maxLatency: MaxLatency;
+  updatedAt: Date;
+  /** when the keystem was last reset; events accepted before it are stale */
+  resetAt?: Date;
+};
+
+/** An applied event id; a TTL index on `at` forgets it after the ledger's time-to-live. */
+export interface LedgerDoc {
+  _id: string;
+  at: Date;
+}
+
+export interface DocumentCollection<T extends Document> {
+  bulkWrite(ops: AnyBulkWriteOperation<T>[], options?: BulkWriteOptions): Promise<unknown>;
+  find(filter: Filter<T>, options?: FindOptions): { toArray(): Promise<T[]> };
+  findOne(filter: Filter<T>, options?: FindOptions): Promise<T | null>;
+  insertMany(docs: T[], options?: BulkWriteOptions): Promise<unknown>;
+  aggregate(pipeline: Document[], options?: AggregateOptions): { toArray(): Promise<Document[]> };
+  createIndex(spec: IndexSpecification, options?: CreateIndexesOptions): Promise<string>;
+  dropIndex(name: string): Promise<unknown>;
+  deleteMany(filter: Filter<T>, options?: DeleteOptions): Promise<{ deletedCount: number }>;
+}
+
+export interface MongoPort {
+  keystems: DocumentCollection<KeystemDoc>;
+  ledger: DocumentCollection<LedgerDoc>;
+  /** Runs `fn` in one transaction (retried as a whole on transient errors); pass the session on. */
+  withTransaction<R>(fn: (session: ClientSession | undefined) => Promise<R>): Promise<R>;
+  ping(): Promise<void>;
+  /** The replica set's name from `hello`; undefined for a standalone server (no transactions). */
+  replicaSetName(): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real thing over one MongoClient. Connects on first use. Transactions read a snapshot and
+ * commit with majority write concern, so an acknowledged batch survives a primary's failover.
+ */
+export function mongoPort(url: string, dbName: string): MongoPort {
+  const client = new MongoClient(url, { appName: 'pacproxy' });
+  const db = client.db(dbName);
+  return {
+    keystems: db.collection<KeystemDoc>('keystems'),
+    ledger: db.collection<LedgerDoc>('ledger'),
+    async withTransaction(fn) {
+      const session = client.startSession();
+      try {
+        return await session.withTransaction(() => fn(session), {
+          readConcern: { level: 'snapshot' },
+          writeConcern: { w: 'majority' },
+        });
+      } finally {
+        await session.endSession();
+      }
+    },
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+    async replicaSetName() {
+      const hello = await db.admin().command({ hello: 1 });
+      return typeof hello.setName === 'string' ? hello.setName : undefined;
+    },
+    close: () => client.close(),
+  };
+}

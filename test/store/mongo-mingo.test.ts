@@ -1,0 +1,71 @@
+import { MongoStore } from '../../src/store/mongo';
+import { MingoMongo } from '../helpers/mingo-collection';
+import { packEvent } from '../helpers/stats-events';
+import { describeStoreConformance, TEST_LEDGER_TTL_MS } from './conformance';
+
+describeStoreConformance('MongoDB backend over the in-memory (mingo) collection', async () => {
+  const store = new MongoStore({ port: new MingoMongo(), ledgerTtlMs: TEST_LEDGER_TTL_MS });
+  await store.init();
+  return { store, dispose: () => store.close() };
+});
+
+describe('MongoStore (in-memory collection)', () => {
+  it('refuses a standalone server, saying how to make a replica set', async () => {
+    const store = new MongoStore({ port: new MingoMongo({ standalone: true }) });
+    await expect(store.init()).rejects.toMatchObject({
+      code: 'PACPROXY_ERR_MONGO_STANDALONE',
+      message: expect.stringMatching(/--replSet.*rs\.initiate\(\)/),
+    });
+  });
+
+  it('creates the ledger TTL index, and recreates it when the TTL changes', async () => {
+    const port = new MingoMongo();
+    await new MongoStore({ port, ledgerTtlMs: 3_600_000 }).init();
+    expect(port.ledger.indexes.get('ledger_ttl')).toEqual({
+      key: { at: 1 },
+      options: { name: 'ledger_ttl', expireAfterSeconds: 3600 },
+    });
+    await new MongoStore({ port, ledgerTtlMs: 7_200_000 }).init();
+    expect(port.ledger.indexes.get('ledger_ttl')?.options.expireAfterSeconds).toBe(7200);
+  });
+
+  it('stores one document per keystem with sanitised map keys and the max latency as a pair', async () => {
+    const port = new MingoMongo();
+    const store = new MongoStore({ port });
+    await store.init();
+    await store.applyBatch([packEvent('a', 1, { boxTypes: { 'x.y': 2 }, latency: 42, timeStamp: 't' })]);
+    expect(port.keystems.docs).toEqual([
+      expect.objectContaining({
+        _id: 'a',
+        totalRequests: 1,
+        boxTypes: { 'x\uFF0Ey': 2 },
+        statusCodes: { '200': 1 },
+        maxLatency: { latency: 42, timeStamp: 't' },
+        updatedAt: expect.any(Date),
+      }),
+    ]);
+    expect(port.ledger.docs).toHaveLength(1);
+  });
+
+  it('rolls the ledger back with the sums when the bulk write fails, so a retry counts', async () => {
+    const port = new MingoMongo();
+    const store = new MongoStore({ port });
+    await store.init();
+    const batch = [packEvent('a', 1), packEvent('a', 2)];
+    const bulkWrite = port.keystems.bulkWrite.bind(port.keystems);
+    port.keystems.bulkWrite = async () => {
+      throw new Error('write failed');
+    };
+    await expect(store.applyBatch(batch)).rejects.toThrow('write failed');
+    expect(port.ledger.docs).toEqual([]);
+    port.keystems.bulkWrite = bulkWrite;
+    expect(await store.applyBatch(batch)).toEqual({ applied: 2, duplicates: 0, stale: 0 });
+    expect((await store.getKeystem('a'))?.totalRequests).toBe(2);
+  });
+
+  it('refuses to be used after close', async () => {
+    const store = new MongoStore({ port: new MingoMongo() });
+    await store.close();
+    await expect(store.ping()).rejects.toMatchObject({ code: 'PACPROXY_ERR_STORE_NOT_READY' });
+  });
+});
