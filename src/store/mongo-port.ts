@@ -64,7 +64,7 @@ export interface MongoPort {
  * commit with majority write concern, so an acknowledged batch survives a primary's failover.
  */
 export function mongoPort(url: string, dbName: string): MongoPort {
-  const client = new MongoClient(url, { appName: 'pacproxy' });
+  const client = new MongoClient(url, { appName: 'pacproxy', serverSelectionTimeoutMS: 5000 });
   const db = client.db(dbName);
   return {
     keystems: db.collection<KeystemDoc>('keystems'),
