@@ -1,0 +1,100 @@
+import type { Redis } from 'ioredis';
+import { createRedis } from '../../src/queue/redis';
+import { shardLayout } from '../../src/queue/shard';
+import { LeaseManager, desiredShards, type ShardOwner } from '../../workers/lease-manager';
+import { RedisProcess } from '../helpers/redis-server';
+import { waitFor } from '../helpers/wait';
+import { captureLogger } from './support/log';
+
+const SHARDS = 8;
+const TTL = 1000;
+
+/** Records what the manager asked for, as a worker would see it. */
+class RecordingOwner implements ShardOwner {
+  readonly owned = new Map<number, number>();
+  readonly lostShards: number[] = [];
+  acquired(shard: number, epoch: number): void {
+    this.owned.set(shard, epoch);
+  }
+  async release(shard: number): Promise<void> {
+    this.owned.delete(shard);
+  }
+  async lost(shard: number): Promise<void> {
+    this.owned.delete(shard);
+    this.lostShards.push(shard);
+  }
+}
+
+describe('desiredShards', () => {
+  it('splits shards evenly and identically for every worker', () => {
+    const live = ['w-b', 'w-a', 'w-c'];
+    const split = live.map((id) => desiredShards(id, live, 16));
+    expect(split.map((s) => s.size).sort()).toEqual([5, 5, 6]);
+    expect(new Set(split.flatMap((s) => [...s])).size).toBe(16);
+    expect([...desiredShards('w-a', live, 16)]).toEqual([0, 3, 6, 9, 12, 15]);
+    expect(desiredShards('w-x', [], 16).size).toBe(0);
+  });
+});
+
+describe('LeaseManager', () => {
+  let server: RedisProcess;
+  const connections: Redis[] = [];
+  const managers: LeaseManager[] = [];
+
+  beforeAll(async () => {
+    server = await RedisProcess.start();
+  });
+  afterEach(async () => {
+    await Promise.all(managers.splice(0).map((m) => m.stop()));
+    for (const c of connections.splice(0)) c.disconnect();
+  });
+  afterAll(() => server.stop());
+
+  function manager(workerId: string, owner: ShardOwner): LeaseManager {
+    const { logger } = captureLogger();
+    const redis = createRedis(server.url, 'fail-fast', workerId, logger);
+    connections.push(redis);
+    const m = new LeaseManager({ redis, workerId, shards: SHARDS, leaseTtlMs: TTL, owner, logger });
+    managers.push(m);
+    m.start();
+    return m;
+  }
+
+  async function leaseOwners(): Promise<Array<string | null>> {
+    return Promise.all(
+      Array.from({ length: SHARDS }, (_, s) => connections[0]!.get(shardLayout(s).leaseKey)),
+    );
+  }
+
+  it('splits the shards, hands a leaving worker’s shards over, and bumps the epoch', async () => {
+    const a = new RecordingOwner();
+    const b = new RecordingOwner();
+    const ma = manager('worker-a', a);
+    manager('worker-b', b);
+    await waitFor(() => a.owned.size === 4 && b.owned.size === 4, { what: 'an even split' });
+    expect(await leaseOwners()).toEqual(
+      Array.from({ length: SHARDS }, (_, s) => (s % 2 ? 'worker-b' : 'worker-a')),
+    );
+    const epochBefore = Number(await connections[0]!.get(shardLayout(0).epochKey));
+
+    await ma.stop();
+    managers.splice(managers.indexOf(ma), 1);
+    await waitFor(() => b.owned.size === SHARDS, { what: 'worker-b owning every shard' });
+    expect(new Set(await leaseOwners())).toEqual(new Set(['worker-b']));
+    expect(b.owned.get(0)).toBe(epochBefore + 1);
+    expect(a.lostShards).toEqual([]);
+  });
+
+  it('tells the worker when its lease was taken, and takes the shard again once that lease expired', async () => {
+    const a = new RecordingOwner();
+    manager('worker-a', a);
+    await waitFor(() => a.owned.size === SHARDS, { what: 'worker-a owning every shard' });
+    // another owner's id appears in the lease (as after a pause past the TTL)
+    await connections[0]!.set(shardLayout(3).leaseKey, 'intruder', 'PX', 3 * TTL);
+    await waitFor(() => a.lostShards.includes(3), { what: 'shard 3 reported lost' });
+    await waitFor(() => a.owned.get(3) !== undefined, {
+      timeoutMs: 10_000,
+      what: 'shard 3 taken again after expiry',
+    });
+  });
+});

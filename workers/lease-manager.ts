@@ -1,0 +1,226 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../src/log/logger';
+import type { Metrics } from '../src/metrics/metrics';
+import { MEMBERS_KEY, shardLayout } from '../src/queue/shard';
+
+/**
+ * Shard ownership through leases in Redis. A lease is a key `{pacproxy-sN}:lease` holding the
+ * owner's id with an expiry (SET NX PX), renewed by compare-and-pexpire and released by
+ * compare-and-del; every acquisition INCRs the shard's epoch. Live workers are a sorted set
+ * scored by their last heartbeat (Redis time); entries older than the lease TTL are pruned.
+ * Each worker computes the same even split (sorted live ids, shard i → ids[i mod n]), gives
+ * back shards that are no longer its own (after its consumer flushed) and takes free ones
+ * that are. Ownership is an efficiency device: correctness rests on the store's ledger.
+ */
+
+/** What the manager asks of the worker when ownership changes. */
+export interface ShardOwner {
+  /** the shard is ours from now on (epoch: this ownership's number) */
+  acquired(shard: number, epoch: number): void;
+  /** give the shard back: flush and complete the open batch, stop; the lease is released after */
+  release(shard: number): Promise<void>;
+  /** the lease is gone (renewal refused, or not renewed in time): stop at once, complete nothing */
+  lost(shard: number): Promise<void>;
+}
+
+export interface LeaseManagerOptions {
+  /** a fail-fast connection (src/queue/redis.ts) */
+  redis: Redis;
+  workerId: string;
+  shards: number;
+  leaseTtlMs: number;
+  owner: ShardOwner;
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+const SCRIPTS = {
+  leaseAcquire: {
+    numberOfKeys: 2,
+    lua: `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+            return redis.call('INCR', KEYS[2])
+          end
+          return 0`,
+  },
+  leaseRenew: {
+    numberOfKeys: 1,
+    lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+          return 0`,
+  },
+  leaseRelease: {
+    numberOfKeys: 1,
+    lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+          return 0`,
+  },
+  heartbeat: {
+    numberOfKeys: 1,
+    lua: `local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+          redis.call('ZADD', KEYS[1], now, ARGV[1])
+          return redis.call('ZRANGE', KEYS[1], 0, -1)`,
+  },
+} as const;
+
+type LeaseCommands = {
+  [K in keyof typeof SCRIPTS]: (...args: Array<string | number>) => Promise<unknown>;
+};
+
+/** Shard i → live[i mod n] over the sorted live ids: every worker computes the same split. */
+export function desiredShards(workerId: string, liveIds: readonly string[], shards: number): Set<number> {
+  const sorted = [...liveIds].sort();
+  const mine = new Set<number>();
+  if (sorted.length === 0) return mine;
+  for (let shard = 0; shard < shards; shard++) {
+    if (sorted[shard % sorted.length] === workerId) mine.add(shard);
+  }
+  return mine;
+}
+
+export class LeaseManager {
+  private readonly redis: Redis & LeaseCommands;
+  private readonly tickMs: number;
+  /** shard → local deadline: past it another worker may hold the lease */
+  private readonly owned = new Map<number, number>();
+  private readonly releasing = new Map<number, Promise<void>>();
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private failing = false;
+
+  constructor(private readonly opts: LeaseManagerOptions) {
+    for (const [name, script] of Object.entries(SCRIPTS)) {
+      if (!(name in opts.redis)) opts.redis.defineCommand(name, script);
+    }
+    this.redis = opts.redis as Redis & LeaseCommands;
+    // Five beats per TTL: a dead worker's shards move within a fifth of a TTL after it expires.
+    this.tickMs = Math.max(50, Math.floor(opts.leaseTtlMs / 5));
+  }
+
+  /** Shards whose lease this worker holds now. */
+  ownedShards(): number[] {
+    return [...this.owned.keys()].sort((a, b) => a - b);
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops taking shards, leaves the membership, releases every shard (after its flush). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.redis.zrem(MEMBERS_KEY, this.opts.workerId).catch(() => undefined);
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping || this.owned.size > 0) {
+      await this.tick();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.tickMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.renewAll();
+      const live = this.stopping ? [] : await this.heartbeat();
+      const desired = this.stopping
+        ? new Set<number>()
+        : desiredShards(this.opts.workerId, live, this.opts.shards);
+      for (const shard of this.owned.keys()) {
+        if (!desired.has(shard) && !this.releasing.has(shard)) this.startRelease(shard);
+      }
+      for (const shard of desired) {
+        if (!this.owned.has(shard)) await this.tryAcquire(shard);
+      }
+      if (this.failing) this.opts.logger.info('leases: Redis answers again');
+      this.failing = false;
+    } catch (err) {
+      if (!this.failing) this.opts.logger.warn({ err }, 'leases: Redis not answering');
+      this.failing = true;
+      await this.dropExpired();
+    }
+    this.opts.metrics?.shardsOwned.set(this.owned.size);
+  }
+
+  private async renewAll(): Promise<void> {
+    const shards = [...this.owned.keys()];
+    const sentAt = Date.now();
+    const results = await Promise.all(
+      shards.map((s) =>
+        this.redis.leaseRenew(shardLayout(s).leaseKey, this.opts.workerId, this.opts.leaseTtlMs),
+      ),
+    );
+    for (const [i, shard] of shards.entries()) {
+      if (!this.owned.has(shard)) continue; // released while the renewal was on its way
+      if (results[i] === 1) this.owned.set(shard, sentAt + this.opts.leaseTtlMs);
+      else await this.markLost(shard, 'lease taken or expired');
+    }
+  }
+
+  private async heartbeat(): Promise<string[]> {
+    return (await this.redis.heartbeat(MEMBERS_KEY, this.opts.workerId, this.opts.leaseTtlMs)) as string[];
+  }
+
+  private async tryAcquire(shard: number): Promise<void> {
+    const layout = shardLayout(shard);
+    const sentAt = Date.now();
+    const epoch = Number(
+      await this.redis.leaseAcquire(
+        layout.leaseKey,
+        layout.epochKey,
+        this.opts.workerId,
+        this.opts.leaseTtlMs,
+      ),
+    );
+    if (epoch === 0) return;
+    this.owned.set(shard, sentAt + this.opts.leaseTtlMs);
+    this.opts.logger.info({ shard, epoch }, 'shard acquired');
+    this.opts.owner.acquired(shard, epoch);
+  }
+
+  /** Flushes the shard in the background (leases keep being renewed meanwhile), then releases. */
+  private startRelease(shard: number): void {
+    const done = (async () => {
+      try {
+        await this.opts.owner.release(shard);
+        if (this.owned.has(shard)) {
+          await this.redis.leaseRelease(shardLayout(shard).leaseKey, this.opts.workerId);
+          this.owned.delete(shard);
+          this.opts.logger.info({ shard }, 'shard released');
+        }
+      } catch (err) {
+        // the lease then expires on its own; whoever takes the shard re-delivers what is open
+        this.opts.logger.warn({ err, shard }, 'shard release incomplete');
+        this.owned.delete(shard);
+      } finally {
+        this.releasing.delete(shard);
+        this.opts.metrics?.shardsOwned.set(this.owned.size);
+        this.wake?.();
+      }
+    })();
+    this.releasing.set(shard, done);
+  }
+
+  /** Redis unreachable: a lease not renewed before its deadline may be someone else's now. */
+  private async dropExpired(): Promise<void> {
+    const now = Date.now();
+    for (const [shard, deadline] of this.owned) {
+      if (now >= deadline) await this.markLost(shard, 'lease not renewed in time');
+    }
+  }
+
+  private async markLost(shard: number, reason: string): Promise<void> {
+    this.owned.delete(shard);
+    this.opts.logger.warn({ shard, reason }, 'shard lease lost');
+    await this.opts.owner.lost(shard);
+  }
+}
