@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { Router, type Response } from 'express';
+import { requireAdmin } from '../admin/auth';
+import type { Logger } from '../log/logger';
+import type { StatsSink } from '../queue/sink';
+import { keystemReport, summaryReport } from '../stats/report';
+import type { ResetEvent } from '../stats/types';
+import type { StatsStore } from '../store/types';
+import { HttpError } from './errors';
+
+export interface KeydataRoutesOptions {
+  store: StatsStore;
+  /** where the DELETE's reset event goes: the keystem's shard stream, ordered with its stats */
+  sink: StatsSink;
+  adminToken: string | undefined;
+  logger: Logger;
+}
+
+const KEYSTEM = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
+
+function parseKeystem(value: unknown): string {
+  if (typeof value !== 'string' || !KEYSTEM.test(value)) {
+    throw new HttpError(
+      400,
+      'PACPROXY_ERR_BAD_KEYSTEM',
+      'a keystem is 1 to 64 characters of A-Z, a-z, 0-9, _ and -',
+    );
+  }
+  return value;
+}
+
+function parsePage(query: Record<string, unknown>): { limit: number; after?: string } {
+  const { limit = String(DEFAULT_PAGE), after } = query;
+  if (
+    typeof limit !== 'string' ||
+    !/^\d{1,4}$/.test(limit) ||
+    Number(limit) < 1 ||
+    Number(limit) > MAX_PAGE
+  ) {
+    throw new HttpError(400, 'PACPROXY_ERR_BAD_PAGE', `limit is a whole number from 1 to ${MAX_PAGE}`);
+  }
+  if (after !== undefined && (typeof after !== 'string' || after.length < 1 || after.length > 256)) {
+    throw new HttpError(400, 'PACPROXY_ERR_BAD_PAGE', 'after is the `next` of the previous page');
+  }
+  return after === undefined ? { limit: Number(limit) } : { limit: Number(limit), after };
+}
+
+/** Aggregates are read live from the store: no cache may keep an old answer. */
+function sendFresh(res: Response, body: unknown): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.json(body);
+}
+
+/**
+ * The statistics API: `GET /api/keydata/all`, `GET /api/keydata` (keystems, paginated),
+ * `GET /api/keydata/{keystem}`, and `DELETE /api/keydata/{keystem}` (admin token), which sends a
+ * reset event through the keystem's shard stream and answers once it is accepted.
+ */
+export function keydataRoutes({ store, sink, adminToken, logger }: KeydataRoutesOptions): Router {
+  const router = Router();
+
+  /** A store or sink that fails is an unavailable service, not a bug: 503, cause in the log. */
+  const unavailable =
+    (what: string, code: string) =>
+    async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (err) {
+        logger.error({ err }, `${what} failed`);
+        throw new HttpError(503, code, `${what} is unavailable, try again`);
+      }
+    };
+  const fromStore = unavailable('the statistics store', 'PACPROXY_ERR_STORE_UNAVAILABLE');
+  const toQueue = unavailable('the statistics queue', 'PACPROXY_ERR_QUEUE_UNAVAILABLE');
+
+  router.get('/api/keydata/all', async (_req, res) => {
+    const summary = await fromStore(() => store.getSummary());
+    sendFresh(res, summaryReport(summary));
+  });
+
+  router.get('/api/keydata', async (req, res) => {
+    const page = parsePage(req.query);
+    sendFresh(res, await fromStore(() => store.listKeystems(page)));
+  });
+
+  router.get('/api/keydata/:keystem', async (req, res) => {
+    const keystem = parseKeystem(req.params.keystem);
+    const totals = await fromStore(() => store.getKeystem(keystem));
+    if (!totals) throw new HttpError(404, 'PACPROXY_ERR_UNKNOWN_KEYSTEM', `no data for keystem ${keystem}`);
+    sendFresh(res, keystemReport(totals));
+  });
+
+  router.delete('/api/keydata/:keystem', requireAdmin(adminToken), async (req, res) => {
+    const keystem = parseKeystem(req.params.keystem);
+    const reset: ResetEvent = { kind: 'reset', eventId: randomUUID(), keystem, at: Date.now() };
+    await toQueue(() => sink.record(reset));
+    res.json({ Message: `delete request sent on keystem ${keystem}` });
+  });
+
+  return router;
+}
