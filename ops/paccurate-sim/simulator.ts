@@ -50,6 +50,13 @@ export const DEFAULT_BEHAVIOR: Readonly<SimulatorBehavior> = {
   images: true,
 };
 
+/** An answer as the simulator sent it, for byte-for-byte checks. */
+export interface SentAnswer {
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const KEY_STEM_LENGTH = 10;
 
@@ -58,6 +65,7 @@ export class Simulator {
   /** requests received so far */
   received = 0;
   lastRequest: ReceivedRequest | null = null;
+  lastAnswer: SentAnswer | null = null;
   private readonly server: http.Server;
   private readonly timers = new Set<NodeJS.Timeout>();
   private address: AddressInfo | null = null;
@@ -111,32 +119,43 @@ export class Simulator {
       headers: req.headers,
       body: body ?? Buffer.alloc(0),
     };
-    if (body === null) return sendJson(res, 413, { code: 413, message: 'request body too large' });
-    if (req.method !== 'POST') return sendJson(res, 405, { code: 405, message: 'use POST' });
+    const answer = await this.answerFor(req, body);
+    if (answer === null) return; // hanging
+    this.lastAnswer = answer;
+    res.writeHead(answer.status, {
+      'content-type': answer.contentType,
+      'content-length': answer.body.length,
+    });
+    res.end(answer.body);
+  }
+
+  /** What to answer, or null to never answer. */
+  private async answerFor(req: IncomingMessage, body: Buffer | null): Promise<SentAnswer | null> {
+    if (body === null) return jsonAnswer(413, { code: 413, message: 'request body too large' });
+    if (req.method !== 'POST') return jsonAnswer(405, { code: 405, message: 'use POST' });
 
     const b = this.behavior;
-    if (b.hang) return;
+    if (b.hang) return null;
     if (b.latencyMs > 0) await this.delay(b.latencyMs);
-    if (b.html) return send(res, b.status ?? 200, 'text/html; charset=utf-8', HTML_PAGE);
-    if (b.status !== null) {
-      return sendJson(res, b.status, { code: b.status, message: simulatedReason(b.status) });
-    }
+    if (b.html) return { status: b.status ?? 200, contentType: 'text/html; charset=utf-8', body: HTML_PAGE };
+    if (b.status !== null)
+      return jsonAnswer(b.status, { code: b.status, message: simulatedReason(b.status) });
     if (b.errorRate > 0 && Math.random() < b.errorRate) {
-      return sendJson(res, 503, { code: 503, message: simulatedReason(503) });
+      return jsonAnswer(503, { code: 503, message: simulatedReason(503) });
     }
 
     let request: unknown;
     try {
       request = JSON.parse(body.toString('utf8'));
     } catch (err) {
-      return sendJson(res, 400, { code: 400, message: `malformed JSON: ${(err as Error).message}` });
+      return jsonAnswer(400, { code: 400, message: `malformed JSON: ${(err as Error).message}` });
     }
     try {
       const keyStem = apiKeyOf(req.headers.authorization, request)?.slice(0, KEY_STEM_LENGTH);
-      sendJson(res, 200, pack(request, { keyStem, images: b.images }));
+      return jsonAnswer(200, pack(request, { keyStem, images: b.images }));
     } catch (err) {
       if (!(err instanceof InvalidPackRequestError)) throw err;
-      sendJson(res, 400, { code: 400, message: err.message });
+      return jsonAnswer(400, { code: 400, message: err.message });
     }
   }
 
@@ -183,15 +202,11 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+function jsonAnswer(status: number, body: unknown): SentAnswer {
+  return { status, contentType: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(body)) };
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-const HTML_PAGE =
+const HTML_PAGE = Buffer.from(
   '<!doctype html><html><head><title>Service Temporarily Unavailable</title></head>' +
-  '<body><h1>Maintenance</h1><p>The packing service will be back shortly.</p></body></html>';
+    '<body><h1>Maintenance</h1><p>The packing service will be back shortly.</p></body></html>',
+);

@@ -3,9 +3,13 @@ import helmet from 'helmet';
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
 import type { StatsSink } from '../queue/sink';
+import { KeystemMemory } from '../upstream/keystem-memory';
+import type { Upstream } from '../upstream/types';
 import type { StatsStore } from '../store/types';
 import { errorHandler, notFound } from './errors';
 import { keydataRoutes } from './keydata-routes';
+import { packRoutes } from './pack-routes';
+import { parseByteSize } from './read-pack-request';
 
 /** Everything the HTTP app needs, handed in so tests build it from real parts on free ports. */
 export interface AppDeps {
@@ -13,6 +17,10 @@ export interface AppDeps {
   logger: Logger;
   /** where stats events go (the BullMQ producer in production, memory in some tests) */
   sink: StatsSink;
+  /** Paccurate (or a cache in front of it); without one the pack routes are not mounted */
+  upstream?: Upstream;
+  /** keystem attribution when an answer has none; default: this process's memory only */
+  keystems?: KeystemMemory;
   /** the statistics store; without one the /api/keydata routes are not mounted */
   store?: StatsStore;
 }
@@ -27,6 +35,18 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+
+  if (deps.upstream) {
+    app.use(
+      packRoutes({
+        logger: deps.logger,
+        sink: deps.sink,
+        upstream: deps.upstream,
+        keystems: deps.keystems ?? new KeystemMemory({ redis: null, logger: deps.logger }),
+        bodyLimitBytes: parseByteSize(deps.config.BODY_LIMIT),
+      }),
+    );
+  }
 
   if (deps.store) {
     app.use(

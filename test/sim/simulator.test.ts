@@ -42,6 +42,7 @@ describe('Paccurate simulator over HTTP', () => {
     });
     expect(answer.svgs).toHaveLength(1);
     expect(sim.lastRequest?.body.equals(fixtureBody)).toBe(true);
+    expect(sim.lastAnswer?.body.toString()).toBe(res.text);
     expect(sim.lastRequest?.headers.authorization).toBe(`apikey ${API_KEY}`);
   });
 

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Logger } from '../log/logger';
+import type { StatsSink } from '../queue/sink';
+import { errorReasonOf, usedKeyStemOf } from '../stats/paccurate';
+import { failedStats, packedStats } from '../stats/request-stats';
+import type { PackStats } from '../stats/types';
+import { apiKeyOf } from '../upstream/api-key';
+import { UpstreamError } from '../upstream/errors';
+import type { KeystemMemory } from '../upstream/keystem-memory';
+import type { PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
+import { HttpError } from './errors';
+import { readPackBody } from './read-pack-request';
+
+export type PackRoute = '/' | '/pack';
+
+/** The header of `POST /pack` that carries the request's stats as JSON. */
+export const STATS_HEADER = 'X-Pacproxy-Stats';
+
+export interface PackFlowOptions {
+  logger: Logger;
+  sink: StatsSink;
+  upstream: Upstream;
+  keystems: KeystemMemory;
+  /** BODY_LIMIT in bytes */
+  bodyLimitBytes: number;
+}
+
+/**
+ * How one pack request ended, before it is recorded and answered. `answer` is Paccurate's (any
+ * status) when one came; `message` says what went wrong when something did; `status` is what
+ * the client gets.
+ */
+export interface PackOutcome {
+  stats: PackStats;
+  status: number;
+  message?: string;
+  answer?: UpstreamAnswer;
+}
+
+/**
+ * `POST /` and `POST /pack`: read the request, get Paccurate's answer, record a stats event,
+ * then answer. Every request that reaches here is recorded, refused ones included; the client
+ * gets its answer only once the sink has accepted the event (else 503: not counted).
+ */
+export class PackFlow {
+  constructor(private readonly options: PackFlowOptions) {}
+
+  handler(route: PackRoute): RequestHandler {
+    return async (req, res) => {
+      const outcome = await this.outcome(req);
+      await this.recordAndRespond(route, outcome, res);
+    };
+  }
+
+  /** Reads the request and gets the answer; never throws for a refused request or a failed upstream. */
+  private async outcome(req: Request): Promise<PackOutcome> {
+    const authorization = req.headers.authorization;
+    const apiKey = apiKeyOf(authorization);
+    let request: PackRequest;
+    try {
+      request = { ...(await readPackBody(req, this.options.bodyLimitBytes)), authorization, apiKey };
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      const exchange = { status: 0, latencyNs: 0, timeStamp: new Date().toISOString() };
+      return this.noAnswer(apiKey, exchange, {
+        requestError: true,
+        status: err.status,
+        message: err.message,
+      });
+    }
+    try {
+      return await this.fromAnswer(request, await this.getAnswer(request));
+    } catch (err) {
+      if (!(err instanceof UpstreamError)) throw err;
+      return this.noAnswer(apiKey, err.exchange, {
+        requestError: err.requestError,
+        status: err.httpStatus,
+        message: err.message,
+      });
+    }
+  }
+
+  /** The one place an answer is obtained (the request cache goes in front of the upstream here). */
+  private getAnswer(request: PackRequest): Promise<UpstreamAnswer> {
+    return this.options.upstream.pack(request);
+  }
+
+  /** Stats of an answer; its keystem is remembered for the key, or recalled when it has none. */
+  private async fromAnswer(request: PackRequest, answer: UpstreamAnswer): Promise<PackOutcome> {
+    const { keystems } = this.options;
+    const stem = usedKeyStemOf(answer.json);
+    if (stem !== undefined) keystems.remember(request.apiKey, stem);
+    const exchange = {
+      keystem: stem ?? (await keystems.recall(request.apiKey)),
+      statusCode: String(answer.status),
+      latency: answer.latencyNs,
+      timeStamp: answer.timeStamp,
+      cacheHit: answer.cacheHit,
+    };
+    if (answer.status < 400)
+      return { stats: packedStats(answer.json, exchange), answer, status: answer.status };
+    const reason = errorReasonOf(answer.json);
+    return {
+      stats: failedStats(exchange, { requestError: false, errorResponse: true }),
+      answer,
+      status: answer.status,
+      message: `Paccurate answered ${answer.status}${reason ? `: ${reason}` : ''}`,
+    };
+  }
+
+  private async noAnswer(
+    apiKey: string | undefined,
+    exchange: { status: number; latencyNs: number; timeStamp: string },
+    failure: { requestError: boolean; status: number; message: string },
+  ): Promise<PackOutcome> {
+    const stats = failedStats(
+      {
+        keystem: await this.options.keystems.recall(apiKey),
+        statusCode: String(exchange.status),
+        latency: exchange.latencyNs,
+        timeStamp: exchange.timeStamp,
+        cacheHit: false,
+      },
+      { requestError: failure.requestError, errorResponse: !failure.requestError },
+    );
+    return { stats, status: failure.status, message: failure.message };
+  }
+
+  /**
+   * Records the event, then answers: `POST /` with the stats (and `Message` when something went
+   * wrong), `POST /pack` with Paccurate's own status and bytes (or `{Message}`) and the stats in
+   * a header. One log line per request, without headers or keys.
+   */
+  private async recordAndRespond(route: PackRoute, outcome: PackOutcome, res: Response): Promise<void> {
+    const { stats } = outcome;
+    const event = {
+      kind: 'pack' as const,
+      eventId: randomUUID(),
+      keystem: stats.usedKeystem,
+      at: Date.now(),
+      stats,
+    };
+    try {
+      await this.options.sink.record(event);
+    } catch (err) {
+      this.options.logger.error(
+        { route, keystem: stats.usedKeystem, reason: (err as Error).message },
+        'stats event not accepted: answering 503',
+      );
+      res
+        .status(503)
+        .json({ Message: 'statistics are unavailable, so the request was not counted: retry it' });
+      return;
+    }
+
+    const { answer, status, message } = outcome;
+    if (route === '/pack') {
+      res.status(status).setHeader(STATS_HEADER, asciiJson(stats));
+      if (answer) res.setHeader('content-type', answer.contentType).end(answer.body);
+      else res.json({ Message: message });
+    } else {
+      res
+        .status(message === undefined ? 200 : status)
+        .json(message === undefined ? stats : { Message: message, ...stats });
+    }
+    this.options.logger.info(
+      {
+        route,
+        status: res.statusCode,
+        keystem: stats.usedKeystem,
+        upstreamStatus: stats.statusCode,
+        latencyMs: stats.latency / 1e6,
+        eventId: event.eventId,
+      },
+      'pack request',
+    );
+  }
+}
+
+/** JSON that is safe as a header value: non-ASCII characters as \u escapes. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

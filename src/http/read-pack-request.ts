@@ -1,0 +1,108 @@
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './errors';
+
+/**
+ * Reads a pack request's body: JSON content type first (415), the raw bytes within the size
+ * limit (413), one parse (400), the shape of a pack request (422). The raw bytes are kept:
+ * they are what goes to Paccurate, never a re-serialisation.
+ */
+export async function readPackBody(
+  req: IncomingMessage,
+  limitBytes: number,
+): Promise<{ raw: Buffer; json: Record<string, unknown> }> {
+  checkContentType(req.headers['content-type'], req.headers['content-encoding']);
+  const raw = await readBody(req, limitBytes);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'PACPROXY_ERR_MALFORMED_JSON', 'malformed request: body is not valid JSON');
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new HttpError(
+      422,
+      'PACPROXY_ERR_NOT_PACK_REQUEST',
+      'not a pack request: the body must be a JSON object',
+    );
+  }
+  if (!Array.isArray((json as { itemSets?: unknown }).itemSets)) {
+    throw new HttpError(
+      422,
+      'PACPROXY_ERR_NOT_PACK_REQUEST',
+      'not a pack request: itemSets must be an array',
+    );
+  }
+  return { raw, json: json as Record<string, unknown> };
+}
+
+/** BODY_LIMIT ("512kb", "10mb", "1000") in bytes; k and m are 1024 and 1024², as in Express. */
+export function parseByteSize(size: string): number {
+  const match = /^(\d+)(b|kb|mb)?$/i.exec(size.trim());
+  if (!match) throw new Error(`not a size: ${size}`);
+  const unit = (match[2] ?? 'b').toLowerCase();
+  return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+}
+
+function checkContentType(contentType: string | undefined, contentEncoding: string | undefined): void {
+  const [type = '', ...params] = (contentType ?? '').split(';');
+  if (type.trim().toLowerCase() !== 'application/json') {
+    throw new HttpError(
+      415,
+      'PACPROXY_ERR_NOT_JSON',
+      'unsupported media type: send Content-Type: application/json',
+    );
+  }
+  for (const param of params) {
+    const [name = '', value = ''] = param.split('=');
+    if (name.trim().toLowerCase() === 'charset' && !/^"?utf-?8"?$/i.test(value.trim())) {
+      throw new HttpError(415, 'PACPROXY_ERR_UNSUPPORTED_ENCODING', 'unsupported charset: send UTF-8 JSON');
+    }
+  }
+  if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') {
+    throw new HttpError(
+      415,
+      'PACPROXY_ERR_UNSUPPORTED_ENCODING',
+      'unsupported content encoding: send the body uncompressed',
+    );
+  }
+}
+
+/**
+ * The whole body, or a 413 as soon as it is known to exceed the limit (from Content-Length, or
+ * while reading). The unread rest is drained rather than the socket cut, so the client still
+ * receives the answer.
+ */
+function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new HttpError(
+      413,
+      'PACPROXY_ERR_BODY_TOO_LARGE',
+      `request body too large: the limit is ${limitBytes} bytes`,
+    );
+  if (Number(req.headers['content-length']) > limitBytes) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (err: HttpError | null) => {
+      req.off('data', onData).off('end', onEnd).off('aborted', onAborted).off('error', onAborted);
+      if (err) {
+        req.resume();
+        reject(err);
+      } else {
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(null);
+    const onAborted = () =>
+      finish(new HttpError(400, 'PACPROXY_ERR_ABORTED', 'request aborted by the client'));
+    req.on('data', onData).on('end', onEnd).on('aborted', onAborted).on('error', onAborted);
+  });
+}
