@@ -110,7 +110,13 @@ type Facets = {
 
 /** Reshapes the pipeline's one result document (no arithmetic happens here). */
 export function summaryTotals(result: Document | undefined): SummaryTotals {
-  const facets = result as Facets;
+  const facets = (result ?? {
+    sums: [],
+    statusCodes: [],
+    boxTypes: [],
+    maxLatency: [],
+    highestAvgLatency: [],
+  }) as Facets;
   const [sums] = facets.sums;
   const [max] = facets.maxLatency;
   const [avg] = facets.highestAvgLatency;

@@ -296,6 +296,11 @@ export function describeStoreConformance(
       expect(await store.applyBatch(batch)).toMatchObject({ applied: 50, duplicates: 0 });
     });
 
+    it('applies an empty batch as a no-op', async () => {
+      expect(await store.applyBatch([])).toEqual({ applied: 0, duplicates: 0, stale: 0 });
+      expect((await store.getSummary()).keystems).toBe(0);
+    });
+
     it('answers ping, and init is idempotent', async () => {
       await store.init();
       await expect(store.ping()).resolves.toBeUndefined();
