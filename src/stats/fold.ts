@@ -23,6 +23,11 @@ export const SUM_FIELDS = [
 
 export type SumField = (typeof SUM_FIELDS)[number];
 
+/** Just the plain sums of a row, document or Totals (0 for a missing one). */
+export function sumsOf(source: Partial<Record<SumField, number>>): Record<SumField, number> {
+  return Object.fromEntries(SUM_FIELDS.map((f) => [f, source[f] ?? 0])) as Record<SumField, number>;
+}
+
 /** The maps of Totals, counted per key. */
 export const MAP_FIELDS = ['statusCodes', 'boxTypes'] as const satisfies readonly (keyof Totals)[];
 

@@ -1,13 +1,9 @@
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
-import { MAP_FIELDS, SUM_FIELDS, type AggregateUpdate, type SumField } from '../stats/fold';
+import { MAP_FIELDS, SUM_FIELDS, sumsOf, type AggregateUpdate, type SumField } from '../stats/fold';
 import type { KeystemTotals, SummaryTotals } from '../stats/types';
 import type { KeystemDoc } from './mongo-port';
 
 /** How MongoStore's writes and reads are spelled in MongoDB's language (pure; no I/O). */
-
-function sumsOf(source: Partial<Record<SumField, number>>): Record<SumField, number> {
-  return Object.fromEntries(SUM_FIELDS.map((f) => [f, source[f] ?? 0])) as Record<SumField, number>;
-}
 
 /**
  * One keystem's write in the flush's bulkWrite. Increments: `$inc` for every sum and map entry,

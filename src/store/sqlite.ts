@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { foldBatch, keystemsOf, MAP_FIELDS, SUM_FIELDS, type MapField, type SumField } from '../stats/fold';
+import { foldBatch, keystemsOf, MAP_FIELDS, sumsOf, type MapField, type SumField } from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
 import { pageOf } from './page';
@@ -56,10 +56,6 @@ function prepare(db: Database.Database): Statements {
   return Object.fromEntries(
     Object.entries(STATEMENTS).map(([name, text]) => [name, db.prepare(text)]),
   ) as Statements;
-}
-
-function sumsOf(row: Record<SumField, number>): Record<SumField, number> {
-  return Object.fromEntries(SUM_FIELDS.map((f) => [f, row[f]])) as Record<SumField, number>;
 }
 
 function mapsOf(rows: readonly CountRow[]): Pick<Totals, MapField> {
