@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { request } from 'undici';
+import { createSimulator, type Simulator } from '../../ops/paccurate-sim/simulator';
+import { freePort } from '../helpers/net';
+import { RedisProcess } from '../helpers/redis-server';
+import { waitFor } from '../helpers/wait';
+
+const root = path.resolve(__dirname, '../..');
+const main = path.join(root, 'dist/src/main.js');
+const fixture = readFileSync(path.join(__dirname, '../fixtures/paccurate-pack-request.json'));
+const API_KEY = 'mainE2Ekey-the-secret-rest';
+
+/** Runs the compiled proxy with `env` on top of a clean environment, collecting its output. */
+function startMain(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  let output = '';
+  const child = spawn(process.execPath, [main], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+describe('node dist/src/main.js', () => {
+  let sim: Simulator;
+  let redis: RedisProcess;
+
+  beforeAll(async () => {
+    sim = await createSimulator();
+    redis = await RedisProcess.start();
+  });
+  afterAll(async () => {
+    await sim.close();
+    await redis.stop();
+  });
+
+  it('serves POST / against the simulator and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const proc = startMain({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PACCURATE_URL: sim.url,
+      REDIS_URL: redis.url,
+      LOG_LEVEL: 'info',
+    });
+    try {
+      await waitFor(() => proc.output().includes('pacproxy listening'), {
+        timeoutMs: 20_000,
+        what: 'the proxy to log "pacproxy listening"',
+      });
+      const res = await request(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `apikey ${API_KEY}` },
+        body: fixture,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.json()).toMatchObject({
+        usedKeystem: 'mainE2Ekey',
+        totalItems: 1,
+        totalVolume: 240,
+        volumeUtilization: 0.5,
+        boxTypes: { '0': 1 },
+        statusCode: '200',
+      });
+      await waitFor(() => proc.output().includes('"pack request"'), { what: 'the request log line' });
+    } finally {
+      proc.child.kill('SIGTERM');
+    }
+    expect(await proc.exited).toBe(0);
+    expect(proc.output()).toContain('shutting down');
+    expect(proc.output()).not.toContain('the-secret-rest');
+  });
+
+  it('exits 1 naming the bad variable', async () => {
+    const proc = startMain({ PORT: 'eighty', PACCURATE_URL: sim.url });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toMatch(/PORT/);
+  });
+});
