@@ -148,21 +148,19 @@ export class PackFlow {
         { route, keystem: stats.usedKeystem, reason: (err as Error).message },
         'stats event not accepted: answering 503',
       );
-      res
-        .status(503)
-        .json({ Message: 'statistics are unavailable, so the request was not counted: retry it' });
+      sendJson(res, 503, { Message: 'statistics are unavailable, so the request was not counted: retry it' });
       return;
     }
 
     const { answer, status, message } = outcome;
     if (route === '/pack') {
-      res.status(status).setHeader(STATS_HEADER, asciiJson(stats));
-      if (answer) res.setHeader('content-type', answer.contentType).end(answer.body);
-      else res.json({ Message: message });
+      res.setHeader(STATS_HEADER, asciiJson(stats));
+      if (answer) send(res, status, answer.contentType, answer.body);
+      else sendJson(res, status, { Message: message });
+    } else if (message === undefined) {
+      sendJson(res, 200, stats);
     } else {
-      res
-        .status(message === undefined ? 200 : status)
-        .json(message === undefined ? stats : { Message: message, ...stats });
+      sendJson(res, status, { Message: message, ...stats });
     }
     this.options.logger.info(
       {
@@ -176,6 +174,17 @@ export class PackFlow {
       'pack request',
     );
   }
+}
+
+// Written directly rather than through Express' res.json/res.send: this is the hot path, and
+// none of their extras (ETag, freshness, charset juggling) applies to these answers.
+function sendJson(res: Response, status: number, body: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+function send(res: Response, status: number, contentType: string, body: string | Buffer): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 /** JSON that is safe as a header value: non-ASCII characters as \u escapes. */

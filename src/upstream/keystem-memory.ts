@@ -23,12 +23,16 @@ export const KEYSTEM_KEY_PREFIX = 'pacproxy:keystem:';
 
 /**
  * Which keystem an API key was last seen with, so a request whose answer carries no
- * `usedKeyStem` (an error, a timeout) is still counted for its facility. Keys enter only as
- * sha256 hashes. Redis holds it across proxies and restarts, written only when it changes;
+ * `usedKeyStem` (an error, a timeout) is still counted for its facility. Keys enter Redis only
+ * as sha256 hashes. Redis holds it across proxies and restarts, written only when it changes;
  * a bounded in-process map answers the common case. Redis trouble never fails a request: the
  * memory then falls back to the local map, else `unknown`.
  */
 export class KeystemMemory {
+  /**
+   * API key → keystem. Keyed by the key itself (it lives in this process's memory anyway, with
+   * the request) so the hot path does not hash; only the hash ever leaves the process.
+   */
   private readonly local = new Map<string, string>();
   private readonly redis: KeyValueStore | null;
   private readonly logger: Logger;
@@ -47,11 +51,10 @@ export class KeystemMemory {
   /** Notes `keystem` as the one last seen for `apiKey`. Never waits, never throws. */
   remember(apiKey: string | undefined, keystem: string): void {
     if (apiKey === undefined) return;
-    const hash = hashApiKey(apiKey);
-    const changed = this.local.get(hash) !== keystem;
-    this.keep(hash, keystem);
+    const changed = this.local.get(apiKey) !== keystem;
+    this.keep(apiKey, keystem);
     if (!changed || !this.redis) return;
-    this.redis.set(KEYSTEM_KEY_PREFIX + hash, keystem).then(
+    this.redis.set(KEYSTEM_KEY_PREFIX + hashApiKey(apiKey), keystem).then(
       () => this.recovered(),
       (err: unknown) => this.failed('set', err),
     );
@@ -60,19 +63,18 @@ export class KeystemMemory {
   /** The keystem last seen for `apiKey`: this process's memory, then Redis, else `unknown`. Never throws. */
   async recall(apiKey: string | undefined): Promise<string> {
     if (apiKey === undefined) return UNKNOWN_KEYSTEM;
-    const hash = hashApiKey(apiKey);
-    const known = this.local.get(hash);
+    const known = this.local.get(apiKey);
     if (known !== undefined) return known;
     if (!this.redis) return UNKNOWN_KEYSTEM;
     try {
       const stored = await withTimeout(
-        this.redis.get(KEYSTEM_KEY_PREFIX + hash),
+        this.redis.get(KEYSTEM_KEY_PREFIX + hashApiKey(apiKey)),
         this.lookupTimeoutMs,
         'keystem lookup',
       );
       this.recovered();
       if (stored === null || stored === '') return UNKNOWN_KEYSTEM;
-      this.keep(hash, stored);
+      this.keep(apiKey, stored);
       return stored;
     } catch (err) {
       this.failed('get', err);
@@ -81,9 +83,9 @@ export class KeystemMemory {
   }
 
   /** Sets and marks as most recently used; forgets the least recently used beyond the bound. */
-  private keep(hash: string, keystem: string): void {
-    this.local.delete(hash);
-    this.local.set(hash, keystem);
+  private keep(apiKey: string, keystem: string): void {
+    this.local.delete(apiKey);
+    this.local.set(apiKey, keystem);
     if (this.local.size > this.maxEntries) {
       const oldest = this.local.keys().next().value;
       if (oldest !== undefined) this.local.delete(oldest);
