@@ -59,9 +59,20 @@ export function ranksAbove(a: MaxLatency, b: MaxLatency): boolean {
   return a.latency > b.latency || (a.latency === b.latency && a.timeStamp > b.timeStamp);
 }
 
-/** A 2xx answer that arrived: it carried a packing, the denominator of the per-pack averages. */
+/**
+ * A 2xx answer that arrived and was a packing: the denominator of the per-pack averages.
+ * (A 2xx that was not Paccurate's JSON is flagged errorResponse and carries no packing.)
+ */
 export function carriedPacking(stats: PackStats): boolean {
-  return !stats.requestError && /^2\d\d$/.test(stats.statusCode);
+  return !stats.requestError && !stats.errorResponse && /^2\d\d$/.test(stats.statusCode);
+}
+
+/**
+ * Whether the request's latency measures a round trip to Paccurate: not a cache hit, and not a
+ * request refused before it was forwarded (those are recorded with latency 0).
+ */
+export function measuredRoundTrip(stats: PackStats): boolean {
+  return !stats.cacheHit && stats.latency > 0;
 }
 
 function addCount(map: Record<string, number>, key: string, n: number): void {
@@ -82,10 +93,8 @@ export function addStats(totals: Totals, stats: PackStats): void {
     totals.sumVolumeUtilization += stats.volumeUtilization;
     for (const [refId, n] of Object.entries(stats.boxTypes)) addCount(totals.boxTypes, refId, n);
   }
-  if (stats.cacheHit) {
-    totals.cacheHits += 1;
-    return; // a cache hit's latency says nothing about Paccurate: keep it out of the latency sums
-  }
+  if (stats.cacheHit) totals.cacheHits += 1;
+  if (!measuredRoundTrip(stats)) return; // keep cache hits and refused requests out of avgLatency
   totals.latencySum += stats.latency;
   totals.latencyCount += 1;
   const candidate = { latency: stats.latency, timeStamp: stats.timeStamp };

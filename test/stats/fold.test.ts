@@ -1,4 +1,12 @@
-import { admit, carriedPacking, emptyTotals, foldBatch, ranksAbove, sumBy } from '../../src/stats/fold';
+import {
+  admit,
+  carriedPacking,
+  emptyTotals,
+  foldBatch,
+  measuredRoundTrip,
+  ranksAbove,
+  sumBy,
+} from '../../src/stats/fold';
 import { sanitizeKey } from '../../src/stats/keys';
 import { packEvent, packStats, resetEvent } from '../helpers/stats-events';
 
@@ -20,6 +28,15 @@ describe('carriedPacking / ranksAbove', () => {
     expect(carriedPacking(packStats({ statusCode: '204' }))).toBe(true);
     expect(carriedPacking(packStats({ statusCode: '422', errorResponse: true }))).toBe(false);
     expect(carriedPacking(packStats({ statusCode: '0', requestError: true }))).toBe(false);
+    // a 200 whose body was not Paccurate's JSON (an HTML page) is an error response, not a packing
+    expect(carriedPacking(packStats({ statusCode: '200', errorResponse: true }))).toBe(false);
+  });
+
+  it('measures latency only for round trips to Paccurate', () => {
+    expect(measuredRoundTrip(packStats({ latency: 5 }))).toBe(true);
+    expect(measuredRoundTrip(packStats({ latency: 5, cacheHit: true }))).toBe(false);
+    // refused before forwarding (400/413/415/422): recorded with latency 0, kept out of avgLatency
+    expect(measuredRoundTrip(packStats({ latency: 0, statusCode: '0', requestError: true }))).toBe(false);
   });
 
   it('orders by latency, then by timestamp', () => {
