@@ -1,0 +1,280 @@
+import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../src/log/logger';
+import type { Metrics } from '../src/metrics/metrics';
+import { InvalidEventError, decodeEvent } from '../src/queue/event-codec';
+import { shardLayout } from '../src/queue/shard';
+import type { StatsEvent } from '../src/stats/types';
+import type { StatsStore } from '../src/store/types';
+import { ManualWorker } from './manual-worker';
+
+export interface ShardConsumerOptions {
+  shard: number;
+  /** the lease epoch this consumer runs under (part of its lock token, for the logs) */
+  epoch: number;
+  workerId: string;
+  /** the worker process's BullMQ connection (src/queue/redis.ts, use 'worker') */
+  connection: Redis;
+  store: StatsStore;
+  deadLetters: Queue;
+  flushIntervalMs: number;
+  flushMaxJobs: number;
+  /** job locks last this long and are extended while a batch is open */
+  lockDurationMs: number;
+  logger: Logger;
+  metrics?: Metrics;
+  /** getNextJob calls in flight at once while filling a batch (pipelined on one connection) */
+  fetchConcurrency?: number;
+}
+
+/** Store retry delays: 100 ms doubling up to 5 s. */
+export function backoffMs(attempt: number): number {
+  return Math.min(100 * 2 ** attempt, 5000);
+}
+
+interface Decoded {
+  events: StatsEvent[];
+  invalid: Array<{ job: Job; reason: string }>;
+}
+
+/**
+ * The actor of one owned shard: fetch up to FLUSH_MAX_JOBS jobs (or what came within
+ * FLUSH_INTERVAL_MS of the first), apply them to the store in one transaction (the store's
+ * ledger skips re-deliveries), and only then complete them in BullMQ. A store failure retries
+ * the same batch with backoff while the jobs' locks are kept alive; nothing is completed
+ * before its commit. Unreadable jobs go to the dead-letter queue with their reason.
+ */
+export class ShardConsumer {
+  private readonly log: Logger;
+  private readonly token: string;
+  private readonly worker: ManualWorker;
+  private readonly fetchConcurrency: number;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private aborted = false;
+  private interrupt: (() => void) | null = null;
+
+  constructor(private readonly opts: ShardConsumerOptions) {
+    this.log = opts.logger.child({ shard: opts.shard, epoch: opts.epoch });
+    this.token = `${opts.workerId}:${opts.shard}:${opts.epoch}`;
+    this.worker = ManualWorker.create(
+      shardLayout(opts.shard),
+      opts.connection,
+      opts.workerId,
+      opts.lockDurationMs,
+    );
+    this.worker.on('error', (err) => this.log.debug({ err }, 'BullMQ worker error'));
+    this.worker.on('stalled', () => this.countStalled());
+    this.fetchConcurrency = Math.min(opts.fetchConcurrency ?? 200, opts.flushMaxJobs);
+  }
+
+  start(): void {
+    if (this.loop) return;
+    void this.worker.startStalledCheckTimer();
+    this.loop = this.run().catch((err) => this.log.error({ err }, 'shard consumer stopped by an error'));
+  }
+
+  /** Graceful: the open batch is applied and completed, then the consumer stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+    await this.worker.close();
+  }
+
+  /** The lease is gone: drop the open batch without completing it (its jobs will be re-delivered). */
+  async abort(): Promise<void> {
+    this.aborted = true;
+    this.stopping = true;
+    this.interrupt?.();
+    await this.loop;
+    await this.worker.close(true);
+  }
+
+  private async run(): Promise<void> {
+    let carried: Job[] = [];
+    while (!this.stopping) {
+      const batch = await this.fill(carried);
+      carried = [];
+      if (batch.length > 0) carried = await this.flush(batch);
+    }
+  }
+
+  /** Collects a batch: blocks while idle, then fetches concurrently until full or the window closes. */
+  private async fill(carried: Job[]): Promise<Job[]> {
+    const batch = [...carried];
+    const { flushMaxJobs, flushIntervalMs } = this.opts;
+    if (batch.length === 0) {
+      const first = await this.worker.getNextJob(this.token, { block: true });
+      if (!first) return batch;
+      batch.push(first);
+    }
+    const deadline = Date.now() + flushIntervalMs;
+    // fetches in flight double while every one finds a job and fall back when the queue runs
+    // dry: wide under a backlog, one call per poll when jobs trickle in, few wasted calls
+    let width = Math.min(16, this.fetchConcurrency);
+    while (batch.length < flushMaxJobs && !this.stopping && Date.now() < deadline) {
+      const wanted = Math.min(flushMaxJobs - batch.length, width);
+      const fetched = await Promise.all(
+        Array.from({ length: wanted }, () => this.worker.getNextJob(this.token, { block: false })),
+      );
+      const found = fetched.filter((job) => job !== undefined);
+      batch.push(...found);
+      width = Math.min(this.fetchConcurrency, Math.max(1, found.length * 2));
+      if (found.length < wanted) {
+        // the queue ran dry: a batch at least half full is flushed now (the backlog is gone,
+        // waiting would only delay it); a smaller one waits for more, within the window
+        if (batch.length >= flushMaxJobs / 2) break;
+        await this.sleep(Math.min(deadline - Date.now(), 50));
+      }
+    }
+    return batch;
+  }
+
+  /** Applies a batch, then completes it; answers the jobs the completions fetched next. */
+  private async flush(batch: Job[]): Promise<Job[]> {
+    const { events, invalid } = decodeAll(batch);
+    const keepLocks = setInterval(
+      () => void this.extendLocks(batch),
+      Math.floor(this.opts.lockDurationMs / 3),
+    );
+    let committed = false;
+    try {
+      committed = await this.commit(events, invalid);
+    } finally {
+      clearInterval(keepLocks);
+    }
+    if (!committed) return [];
+    // each completion also fetches the next job (BullMQ's own loop does the same): those
+    // jobs start the next batch, one Redis call per job
+    return this.complete(batch, !this.stopping);
+  }
+
+  /** Dead letters, then the store transaction; retried with backoff until done or aborted. */
+  private async commit(events: StatsEvent[], invalid: Decoded['invalid']): Promise<boolean> {
+    for (let attempt = 0; !this.aborted; attempt++) {
+      const started = process.hrtime.bigint();
+      try {
+        if (invalid.length > 0) await this.deadLetter(invalid);
+        const result = events.length > 0 ? await this.opts.store.applyBatch(events) : null;
+        const m = this.opts.metrics;
+        if (m) {
+          m.flushDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+          m.batchSize.observe(events.length + invalid.length);
+          m.eventsProcessed.inc({ outcome: 'applied' }, result?.applied ?? 0);
+          m.eventsProcessed.inc({ outcome: 'duplicate' }, result?.duplicates ?? 0);
+          m.eventsProcessed.inc({ outcome: 'stale' }, result?.stale ?? 0);
+          m.eventsProcessed.inc({ outcome: 'dead_letter' }, invalid.length);
+        }
+        if (attempt > 0) this.log.info({ attempts: attempt + 1 }, 'batch applied after retries');
+        return true;
+      } catch (err) {
+        const level = attempt === 0 ? 'warn' : 'debug';
+        this.log[level](
+          { err, attempt, events: events.length },
+          'batch not applied; retrying the same batch',
+        );
+        await this.sleep(backoffMs(attempt));
+      }
+    }
+    this.log.warn(
+      { events: events.length },
+      'lease lost: open batch dropped uncompleted (it will be re-delivered)',
+    );
+    return false;
+  }
+
+  private async deadLetter(invalid: Decoded['invalid']): Promise<void> {
+    const queue = shardLayout(this.opts.shard).queue;
+    await this.opts.deadLetters.addBulk(
+      invalid.map(({ job, reason }) => ({
+        name: 'dead',
+        data: { queue, jobId: job.id, name: job.name, data: job.data, reason, deadAt: Date.now() },
+        // the same job dead-lettered twice (a crash before its completion) is kept once
+        opts: { jobId: `${queue}-${String(job.id).replace(/[^\w-]/g, '_')}` },
+      })),
+    );
+    this.log.error(
+      { jobs: invalid.length, reason: invalid[0]?.reason },
+      'jobs moved to the dead-letter queue',
+    );
+  }
+
+  /**
+   * Completes every job of a committed batch, all calls in flight at once. A refused completion
+   * means the job's lock passed to another worker (it re-delivers it; the ledger skips it).
+   */
+  private async complete(batch: Job[], fetchNext: boolean): Promise<Job[]> {
+    const results = await Promise.allSettled(
+      batch.map((job) => job.moveToCompleted(null, this.token, fetchNext)),
+    );
+    const next: Job[] = [];
+    let refused = 0;
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        refused += 1;
+        continue;
+      }
+      const job = await this.worker.fetchedJob(result.value, this.token);
+      if (job) next.push(job);
+    }
+    if (refused > 0) {
+      const reason = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      this.log.warn(
+        { refused, err: reason.reason },
+        'completions refused (locks lost); those jobs will be re-delivered',
+      );
+    }
+    return next;
+  }
+
+  private async extendLocks(batch: Job[]): Promise<void> {
+    try {
+      const ids = batch.map((j) => j.id!);
+      const failed = await this.worker.extendJobLocks(
+        ids,
+        ids.map(() => this.token),
+        this.opts.lockDurationMs,
+      );
+      if (failed.length > 0)
+        this.log.warn({ failed: failed.length }, 'job locks lost while a batch was open');
+    } catch (err) {
+      this.log.debug({ err }, 'job lock extension failed');
+    }
+  }
+
+  private stalled = 0;
+
+  /** BullMQ reports stalled jobs one by one; they are logged once per check. */
+  private countStalled(): void {
+    if (this.stalled++ > 0) return;
+    setImmediate(() => {
+      this.log.info({ jobs: this.stalled }, 'stalled jobs of a dead or paused owner returned to the queue');
+      this.stalled = 0;
+    });
+  }
+
+  /** A pause that abort() cuts short. */
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.interrupt = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+function decodeAll(batch: readonly Job[]): Decoded {
+  const decoded: Decoded = { events: [], invalid: [] };
+  for (const job of batch) {
+    try {
+      decoded.events.push(decodeEvent(job.data));
+    } catch (err) {
+      if (!(err instanceof InvalidEventError)) throw err;
+      decoded.invalid.push({ job, reason: err.reason });
+    }
+  }
+  return decoded;
+}
