@@ -129,6 +129,7 @@ export class LeaseManager {
   }
 
   private async tick(): Promise<void> {
+    if (this.redis.status === 'wait' || this.redis.status === 'connecting') return; // first connect under way
     try {
       await this.renewAll();
       const live = this.stopping ? [] : await this.heartbeat();

@@ -1,0 +1,40 @@
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/log/logger';
+import { Metrics } from '../src/metrics/metrics';
+import { serveMetrics } from '../src/runtime/metrics-server';
+import { onShutdownSignal } from '../src/runtime/shutdown';
+import { createStore } from '../src/store';
+import { ShardWorker } from './worker';
+
+/**
+ * The worker process (`npm run start:worker`): shard consumers writing to the store, leases in
+ * the Redis of REDIS_URL (default 127.0.0.1:6379), /metrics on METRICS_PORT.
+ * SIGTERM/SIGINT: stop taking shards, flush and complete open batches, release, exit 0.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const metrics = new Metrics();
+  const store = createStore(config, logger);
+  await store.init();
+  const worker = new ShardWorker({
+    config,
+    redisUrl: config.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    store,
+    logger,
+    metrics,
+  });
+  const metricsServer = await serveMetrics(metrics.registry, config.METRICS_PORT, config.HOST);
+  logger.info({ port: metricsServer.port }, 'worker metrics listening');
+  worker.start();
+  onShutdownSignal(logger, async () => {
+    await worker.close();
+    await store.close();
+    await metricsServer.close();
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
