@@ -1,0 +1,161 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Outbox } from '../../../src/queue/outbox';
+import { QueueSink } from '../../../src/queue/producer';
+import { createShardQueues } from '../../../src/queue/queues';
+import { createRedis } from '../../../src/queue/redis';
+import { shardLayout } from '../../../src/queue/shard';
+import type { StatsEvent } from '../../../src/stats/types';
+import { SqliteStore } from '../../../src/store/sqlite';
+import { RedisProcess } from '../../helpers/redis-server';
+import { waitFor } from '../../helpers/wait';
+import { captureLogger } from './log';
+import { countedRequests } from './totals';
+import { NodeProcess, type PipelineEnv } from './worker-process';
+
+/**
+ * Everything a pipeline process test needs, real: a private redis-server, a SQLite file in a
+ * temp folder, the proxy's producer (QueueSink with its outbox) in the test process, worker
+ * processes spawned from dist/, and a reader on the store to check totals.
+ */
+export class PipelineHarness {
+  readonly processes: NodeProcess[] = [];
+  private reader: SqliteStore | null = null;
+
+  private constructor(
+    readonly server: RedisProcess,
+    readonly dir: string,
+    readonly env: PipelineEnv,
+    readonly redis: Redis,
+    readonly queues: Queue[],
+    readonly outbox: Outbox,
+    readonly sink: QueueSink,
+  ) {}
+
+  static async start(
+    settings: Partial<Omit<PipelineEnv, 'REDIS_URL' | 'SQLITE_PATH'>> = {},
+  ): Promise<PipelineHarness> {
+    const server = await RedisProcess.start();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-pipeline-'));
+    const env: PipelineEnv = {
+      REDIS_URL: server.url,
+      SQLITE_PATH: path.join(dir, 'stats.db'),
+      SHARDS: 8,
+      FLUSH_INTERVAL_MS: 200,
+      FLUSH_MAX_JOBS: 200,
+      LEASE_TTL_MS: 2000,
+      ...settings,
+    };
+    const { logger } = captureLogger();
+    // offline queue on: the test's own commands wait through a Redis restart
+    const redis = createRedis(server.url, 'worker', 'test-harness', logger);
+    const queues = createShardQueues(redis, env.SHARDS);
+    const outbox = await Outbox.open({ dir: path.join(dir, 'outbox'), logger });
+    const producerRedis = createRedis(server.url, 'fail-fast', 'test-producer', logger);
+    const sink = new QueueSink({
+      redis: producerRedis,
+      queues: createShardQueues(producerRedis, env.SHARDS),
+      outbox,
+      enqueueTimeoutMs: 500,
+      logger,
+      replayIntervalMs: 100,
+    });
+    const harness = new PipelineHarness(server, dir, env, redis, queues, outbox, sink);
+    harness.closers.push(async () => {
+      await sink.close();
+      producerRedis.disconnect();
+    });
+    return harness;
+  }
+
+  private readonly closers: Array<() => Promise<void>> = [];
+
+  startWorker(name: string): NodeProcess {
+    const worker = NodeProcess.worker(name, this.env);
+    this.processes.push(worker);
+    return worker;
+  }
+
+  /** Records events as the proxy does (Redis, or the outbox when Redis does not answer). */
+  async record(events: readonly StatsEvent[]): Promise<void> {
+    await Promise.all(events.map((e) => this.sink.record(e)));
+  }
+
+  /** Lease owner id of every shard (null: free). */
+  async leaseOwners(): Promise<Array<string | null>> {
+    return Promise.all(
+      Array.from({ length: this.env.SHARDS }, (_, s) => this.redis.get(shardLayout(s).leaseKey)),
+    );
+  }
+
+  /** How many shards each process holds a lease on. */
+  async shardsHeld(processes: readonly NodeProcess[]): Promise<number[]> {
+    const owners = await this.leaseOwners();
+    return processes.map((p) => owners.filter((o) => p.owns(o)).length);
+  }
+
+  /** Jobs anywhere but completed (waiting, active, delayed, failed) over every shard queue. */
+  async jobsLeft(): Promise<{ open: number; failed: number }> {
+    const counts = await Promise.all(
+      this.queues.map((q) => q.getJobCounts('wait', 'active', 'delayed', 'paused', 'prioritized', 'failed')),
+    );
+    let open = 0;
+    let failed = 0;
+    for (const c of counts) {
+      failed += c.failed ?? 0;
+      open += (c.wait ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.paused ?? 0) + (c.prioritized ?? 0);
+    }
+    return { open, failed };
+  }
+
+  async store(): Promise<SqliteStore> {
+    if (!this.reader) {
+      this.reader = new SqliteStore({ path: this.env.SQLITE_PATH });
+      await this.reader.init();
+    }
+    return this.reader;
+  }
+
+  /**
+   * Waits until nothing is left to deliver (outbox empty, no open job) and the store counts
+   * `total` requests over the keystems; answers the per-keystem counts.
+   */
+  async settle(keystems: readonly string[], total: number, timeoutMs = 60_000): Promise<Map<string, number>> {
+    let counted = new Map<string, number>();
+    await waitFor(
+      async () => {
+        if (!this.outbox.isEmpty() || (await this.jobsLeft()).open > 0) return false;
+        counted = await countedRequests(await this.store(), keystems);
+        return [...counted.values()].reduce((a, b) => a + b, 0) === total;
+      },
+      { timeoutMs, intervalMs: 200, what: `${total} requests counted and no job left` },
+    ).catch(async (err) => {
+      const sum = [...(await countedRequests(await this.store(), keystems)).values()].reduce(
+        (a, b) => a + b,
+        0,
+      );
+      throw new Error(
+        `${(err as Error).message} (counted ${sum}, jobs ${JSON.stringify(await this.jobsLeft())})\n${this.outputs()}`,
+      );
+    });
+    return counted;
+  }
+
+  outputs(): string {
+    return this.processes.map((p) => p.output()).join('\n');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.kill()));
+    for (const close of this.closers) await close();
+    await Promise.all(this.queues.map((q) => q.close()));
+    await this.outbox.close();
+    this.redis.disconnect();
+    await this.reader?.close();
+    await this.server.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
