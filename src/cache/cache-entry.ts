@@ -1,7 +1,7 @@
 import { REQUEST_LABELS, type RequestLabels } from './cache-key';
 
-/** A Paccurate answer as the proxy got it: what a cache hit hands back instead of calling out. */
-export interface CachedAnswer {
+/** The bytes of a Paccurate answer as the proxy got them: what one cache value keeps. */
+export interface StoredAnswer {
   status: number;
   contentType: string;
   body: Buffer;
@@ -26,7 +26,7 @@ export class CacheEntryError extends Error {
 }
 
 /** One Redis value: a JSON header line, then the body bytes untouched. */
-export function encodeEntry(answer: CachedAnswer, echoesLabels: boolean): Buffer {
+export function encodeEntry(answer: StoredAnswer, echoesLabels: boolean): Buffer {
   const header: EntryHeader = {
     v: 1,
     status: answer.status,
@@ -38,7 +38,7 @@ export function encodeEntry(answer: CachedAnswer, echoesLabels: boolean): Buffer
 }
 
 /** Reads a value written by `encodeEntry`; throws CacheEntryError on anything else. */
-export function decodeEntry(raw: Buffer): { answer: CachedAnswer; echoesLabels: boolean } {
+export function decodeEntry(raw: Buffer): { answer: StoredAnswer; echoesLabels: boolean } {
   const newline = raw.indexOf(0x0a);
   if (newline < 0) throw new CacheEntryError('cache entry has no header');
   let header: Partial<EntryHeader>;
@@ -71,12 +71,12 @@ export function echoesLabels(parsedAnswer: unknown): boolean {
   );
 }
 
-/** The cached JSON body with the new request's labels in place of the ones it was stored with. */
-export function relabel(body: Buffer, labels: RequestLabels): Buffer {
-  const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+/** A cached answer with the new request's labels in place of the ones it was stored with. */
+export function relabel(answer: Record<string, unknown>, labels: RequestLabels): Record<string, unknown> {
+  const relabelled = { ...answer };
   for (const label of REQUEST_LABELS) {
-    if (label in labels) parsed[label] = labels[label];
-    else delete parsed[label];
+    if (label in labels) relabelled[label] = labels[label];
+    else delete relabelled[label];
   }
-  return Buffer.from(JSON.stringify(parsed));
+  return relabelled;
 }

@@ -1,10 +1,22 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
-import { decodeEntry, echoesLabels, encodeEntry, relabel, type CachedAnswer } from './cache-entry';
+import { redisOptions } from '../queue/redis';
+import { usedKeyStemOf } from '../stats/paccurate';
+import {
+  CacheEntryError,
+  decodeEntry,
+  echoesLabels,
+  encodeEntry,
+  relabel,
+  type StoredAnswer,
+} from './cache-entry';
 import { labelsOf, requestCacheKey } from './cache-key';
 
-export type { CachedAnswer };
+/** A Paccurate answer with its parse: what a hit hands back instead of calling out. */
+export interface CachedAnswer extends StoredAnswer {
+  json: unknown;
+}
 
 export interface RequestCacheOptions {
   redisUrl: string;
@@ -37,15 +49,13 @@ export class RequestCache {
     this.maxBytes = options.maxBytes;
     this.logger = options.logger;
     this.metrics = options.metrics;
-    // Its own connection: no offline queue and a short command timeout, so a Redis outage
-    // costs the hot path at most `commandTimeoutMs` instead of stalling it.
+    // Its own fail-fast connection (no offline queue) with a shorter command timeout, so a
+    // Redis outage or stall costs the hot path at most `commandTimeoutMs`.
     this.redis =
       this.ttlSeconds > 0
         ? new Redis(options.redisUrl, {
-            enableOfflineQueue: false,
+            ...redisOptions('fail-fast', 'pacproxy-cache'),
             commandTimeout: options.commandTimeoutMs ?? 250,
-            maxRetriesPerRequest: 0,
-            connectionName: 'pacproxy-cache',
           })
         : null;
     this.redis?.on('error', (err) => this.failed('connection', err));
@@ -78,7 +88,7 @@ export class RequestCache {
 
   /**
    * The stored answer for `key`, carrying `request`'s labels, or null: not there, Redis failing,
-   * or an entry that does not decode (then it is also deleted).
+   * or an entry that does not decode or parse (then it is also deleted).
    */
   async get(key: string, request: Record<string, unknown>): Promise<CachedAnswer | null> {
     if (!this.redis) return null;
@@ -96,10 +106,9 @@ export class RequestCache {
       return null;
     }
     try {
-      const { answer, echoesLabels } = decodeEntry(raw);
-      if (echoesLabels) answer.body = relabel(answer.body, labelsOf(request));
+      const hit = parseEntry(raw, request);
       this.metrics.cacheLookups.inc({ result: 'hit' });
-      return answer;
+      return hit;
     } catch (err) {
       this.logger.warn({ err, key }, 'corrupt request cache entry: deleted, answering from Paccurate');
       this.metrics.cacheLookups.inc({ result: 'error' });
@@ -112,11 +121,11 @@ export class RequestCache {
    * Stores `answer` under `key` when it is worth reusing: a 2xx with a `usedKeyStem` (so a hit
    * is attributed like the original) and no bigger than the cap. Never waits, never throws.
    */
-  set(key: string, answer: CachedAnswer, parsedAnswer: unknown): void {
+  set(key: string, answer: CachedAnswer): void {
     if (!this.redis || answer.status < 200 || answer.status > 299) return;
-    if (answer.body.length > this.maxBytes || !hasKeyStem(parsedAnswer)) return;
+    if (answer.body.length > this.maxBytes || usedKeyStemOf(answer.json) === undefined) return;
     this.redis
-      .set(key, encodeEntry(answer, echoesLabels(parsedAnswer)), 'EX', this.ttlSeconds)
+      .set(key, encodeEntry(answer, echoesLabels(answer.json)), 'EX', this.ttlSeconds)
       .catch((err) => this.failed('set', err));
   }
 
@@ -139,7 +148,19 @@ export class RequestCache {
   }
 }
 
-function hasKeyStem(parsedAnswer: unknown): boolean {
-  const stem = (parsedAnswer as { usedKeyStem?: unknown } | null)?.usedKeyStem;
-  return typeof stem === 'string' && stem !== '';
+/** Decodes a value and parses its body (a 2xx JSON object when stored); throws when it cannot. */
+function parseEntry(raw: Buffer, request: Record<string, unknown>): CachedAnswer {
+  const { answer, echoesLabels } = decodeEntry(raw);
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.body.toString('utf8'));
+  } catch {
+    throw new CacheEntryError('cache entry body is not JSON');
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new CacheEntryError('cache entry body is not a JSON object');
+  }
+  if (!echoesLabels) return { ...answer, json };
+  const relabelled = relabel(json as Record<string, unknown>, labelsOf(request));
+  return { ...answer, body: Buffer.from(JSON.stringify(relabelled)), json: relabelled };
 }

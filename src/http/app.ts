@@ -1,7 +1,12 @@
+import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { queueBoard, QUEUE_BOARD_PATH } from '../admin/queue-board';
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
+import type { Metrics } from '../metrics/metrics';
+import { metricsRoute } from '../metrics/metrics-route';
+import { QueueGauges } from '../metrics/queue-gauges';
 import type { StatsSink } from '../queue/sink';
 import { KeystemMemory } from '../upstream/keystem-memory';
 import type { Upstream } from '../upstream/types';
@@ -10,6 +15,7 @@ import { errorHandler, notFound } from './errors';
 import { keydataRoutes } from './keydata-routes';
 import { packRoutes } from './pack-routes';
 import { parseByteSize } from './read-pack-request';
+import { readiness } from './readiness';
 
 /** Everything the HTTP app needs, handed in so tests build it from real parts on free ports. */
 export interface AppDeps {
@@ -23,6 +29,12 @@ export interface AppDeps {
   keystems?: KeystemMemory;
   /** the statistics store; without one the /api/keydata routes are not mounted */
   store?: StatsStore;
+  /** this process's metrics; without them GET /metrics is not mounted */
+  metrics?: Metrics;
+  /** the proxy's Redis connection; with `store`, GET /readyz checks both */
+  redis?: { ping(): Promise<unknown> };
+  /** every shard queue and the dead-letter queue: Bull Board and the queue gauges of /metrics */
+  queues?: readonly Queue[];
 }
 
 /** Builds the Express app. No listening, no connecting: the caller owns lifecycles. */
@@ -44,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
         upstream: deps.upstream,
         keystems: deps.keystems ?? new KeystemMemory({ redis: null, logger: deps.logger }),
         bodyLimitBytes: parseByteSize(deps.config.BODY_LIMIT),
+        metrics: deps.metrics,
       }),
     );
   }
@@ -57,6 +70,16 @@ export function createApp(deps: AppDeps): Express {
         logger: deps.logger,
       }),
     );
+  }
+
+  if (deps.metrics) {
+    if (deps.queues)
+      new QueueGauges({ registry: deps.metrics.registry, queues: deps.queues, logger: deps.logger });
+    app.get('/metrics', metricsRoute(deps.metrics.registry));
+  }
+  if (deps.redis && deps.store) app.get('/readyz', readiness({ redis: deps.redis, store: deps.store }));
+  if (deps.queues) {
+    app.use(QUEUE_BOARD_PATH, queueBoard({ queues: deps.queues, adminToken: deps.config.ADMIN_TOKEN }));
   }
 
   app.use(notFound);

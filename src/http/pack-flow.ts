@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../log/logger';
+import type { Metrics } from '../metrics/metrics';
 import type { StatsSink } from '../queue/sink';
 import { errorReasonOf, usedKeyStemOf } from '../stats/paccurate';
 import { failedStats, packedStats } from '../stats/request-stats';
@@ -8,7 +9,7 @@ import type { PackStats } from '../stats/types';
 import { apiKeyOf } from '../upstream/api-key';
 import { UpstreamError } from '../upstream/errors';
 import type { KeystemMemory } from '../upstream/keystem-memory';
-import type { PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
+import type { CacheResult, PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
 import { HttpError } from './errors';
 import { readPackBody } from './read-pack-request';
 
@@ -24,6 +25,8 @@ export interface PackFlowOptions {
   keystems: KeystemMemory;
   /** BODY_LIMIT in bytes */
   bodyLimitBytes: number;
+  /** pack request counters and Paccurate's latency; absent in tests that do not read them */
+  metrics?: Metrics;
 }
 
 /**
@@ -36,6 +39,8 @@ export interface PackOutcome {
   status: number;
   message?: string;
   answer?: UpstreamAnswer;
+  /** how the request cache treated the request ('off' when it never reached the upstream) */
+  cache: CacheResult;
 }
 
 /**
@@ -63,27 +68,33 @@ export class PackFlow {
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       const exchange = { status: 0, latencyNs: 0, timeStamp: new Date().toISOString() };
-      return this.noAnswer(apiKey, exchange, {
-        requestError: true,
-        status: err.status,
-        message: err.message,
-      });
+      return this.noAnswer(
+        apiKey,
+        exchange,
+        { requestError: true, status: err.status, message: err.message },
+        'off',
+      );
     }
     try {
       return await this.fromAnswer(request, await this.getAnswer(request));
     } catch (err) {
       if (!(err instanceof UpstreamError)) throw err;
-      return this.noAnswer(apiKey, err.exchange, {
-        requestError: err.requestError,
-        status: err.httpStatus,
-        message: err.message,
-      });
+      return this.noAnswer(
+        apiKey,
+        err.exchange,
+        { requestError: err.requestError, status: err.httpStatus, message: err.message },
+        this.cacheResultOf(request),
+      );
     }
   }
 
   /** The one place an answer is obtained (the request cache goes in front of the upstream here). */
   private getAnswer(request: PackRequest): Promise<UpstreamAnswer> {
     return this.options.upstream.pack(request);
+  }
+
+  private cacheResultOf(request: PackRequest): CacheResult {
+    return this.options.upstream.cacheResultOf?.(request) ?? 'off';
   }
 
   /** Stats of an answer; its keystem is remembered for the key, or recalled when it has none. */
@@ -98,12 +109,14 @@ export class PackFlow {
       timeStamp: answer.timeStamp,
       cacheHit: answer.cacheHit,
     };
+    const cache = this.cacheResultOf(request);
     if (answer.status < 400)
-      return { stats: packedStats(answer.json, exchange), answer, status: answer.status };
+      return { stats: packedStats(answer.json, exchange), answer, status: answer.status, cache };
     const reason = errorReasonOf(answer.json);
     return {
       stats: failedStats(exchange, { requestError: false, errorResponse: true }),
       answer,
+      cache,
       status: answer.status,
       message: `Paccurate answered ${answer.status}${reason ? `: ${reason}` : ''}`,
     };
@@ -113,6 +126,7 @@ export class PackFlow {
     apiKey: string | undefined,
     exchange: { status: number; latencyNs: number; timeStamp: string },
     failure: { requestError: boolean; status: number; message: string },
+    cache: CacheResult,
   ): Promise<PackOutcome> {
     const stats = failedStats(
       {
@@ -124,7 +138,7 @@ export class PackFlow {
       },
       { requestError: failure.requestError, errorResponse: !failure.requestError },
     );
-    return { stats, status: failure.status, message: failure.message };
+    return { stats, status: failure.status, message: failure.message, cache };
   }
 
   /**
@@ -149,6 +163,7 @@ export class PackFlow {
         'stats event not accepted: answering 503',
       );
       sendJson(res, 503, { Message: 'statistics are unavailable, so the request was not counted: retry it' });
+      this.count(route, outcome, 503);
       return;
     }
 
@@ -162,6 +177,7 @@ export class PackFlow {
     } else {
       sendJson(res, status, { Message: message, ...stats });
     }
+    this.count(route, outcome, res.statusCode);
     this.options.logger.info(
       {
         route,
@@ -173,6 +189,16 @@ export class PackFlow {
       },
       'pack request',
     );
+  }
+
+  /** The request in the metrics: one count, and Paccurate's round trip when one was made. */
+  private count(route: PackRoute, outcome: PackOutcome, status: number): void {
+    const { metrics } = this.options;
+    if (!metrics) return;
+    metrics.packRequests.inc({ route, status_class: `${Math.floor(status / 100)}xx`, cache: outcome.cache });
+    // failed round trips count too; cache hits and refused requests never reached Paccurate
+    const { cacheHit, latency } = outcome.stats;
+    if (!cacheHit && latency > 0) metrics.upstreamLatency.observe(latency / 1e9);
   }
 }
 

@@ -18,7 +18,7 @@ export interface UpstreamAnswer {
   body: Buffer;
   /** the body parsed; undefined for an error status whose body is not JSON */
   json: unknown;
-  /** round trip in nanoseconds (0 for a cache hit) */
+  /** round trip in nanoseconds (for a cache hit: the cache lookup) */
   latencyNs: number;
   /** ISO 8601, when the request was forwarded */
   timeStamp: string;
@@ -26,9 +26,14 @@ export interface UpstreamAnswer {
   cacheHit: boolean;
 }
 
+/** How the request cache treated a request: answered it, missed it, or did not apply (off, random). */
+export type CacheResult = 'hit' | 'miss' | 'off';
+
 /** Where the pack flow gets its answers: the Paccurate client, or a cache in front of it. */
 export interface Upstream {
   /** Resolves with an answer or rejects with an UpstreamError. */
   pack(request: PackRequest): Promise<UpstreamAnswer>;
+  /** after `pack` (answered or failed): how a cache in front of Paccurate treated the request */
+  cacheResultOf?(request: PackRequest): CacheResult;
   close(): Promise<void>;
 }

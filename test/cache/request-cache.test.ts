@@ -12,6 +12,7 @@ const answer = (json: unknown = answerJson, status = 200): CachedAnswer => ({
   status,
   contentType: 'application/json; charset=utf-8',
   body: Buffer.from(JSON.stringify(json)),
+  json,
 });
 
 describe('RequestCache against a real redis-server', () => {
@@ -67,7 +68,7 @@ describe('RequestCache against a real redis-server', () => {
   it('misses, then hits with the same bytes, status and content type', async () => {
     const key = cache.keyFor('apikey A', request)!;
     expect(await cache.get(key, request)).toBeNull();
-    cache.set(key, answer(), answerJson);
+    cache.set(key, answer());
     await stored(key);
     expect(await cache.get(key, request)).toEqual(answer());
     expect(await lookups('miss')).toBe(1);
@@ -77,7 +78,7 @@ describe('RequestCache against a real redis-server', () => {
 
   it('hits for the same body under new labels, misses for another API key', async () => {
     const key = cache.keyFor('apikey A', request)!;
-    cache.set(key, answer(), answerJson);
+    cache.set(key, answer());
     await stored(key);
     const relabelled = { ...request, requestId: 'r-2', orderId: 'o-2' };
     expect(await cache.get(cache.keyFor('apikey A', relabelled)!, relabelled)).toEqual(answer());
@@ -87,10 +88,11 @@ describe('RequestCache against a real redis-server', () => {
   it("puts the new request's labels into an answer that echoes them", async () => {
     const echoing = { ...answerJson, requestId: 'r-1', orderId: 'o-1' };
     const key = cache.keyFor('apikey A', request)!;
-    cache.set(key, answer(echoing), echoing);
+    cache.set(key, answer(echoing));
     await stored(key);
     const hit = await cache.get(key, { ...request, requestId: 'r-9', orderId: undefined });
-    expect(JSON.parse(hit!.body.toString())).toEqual({ ...answerJson, requestId: 'r-9', orderId: undefined });
+    expect(JSON.parse(hit!.body.toString())).toEqual({ ...answerJson, requestId: 'r-9' });
+    expect(hit!.json).toEqual({ ...answerJson, requestId: 'r-9' });
     const unlabelled = { itemSets: request.itemSets };
     expect(JSON.parse((await cache.get(key, unlabelled))!.body.toString())).toEqual(answerJson);
   });
@@ -98,13 +100,13 @@ describe('RequestCache against a real redis-server', () => {
   it('never caches random requests, non-2xx answers, answers without usedKeyStem or over the cap', async () => {
     expect(cache.keyFor('apikey A', { ...request, random: true })).toBeNull();
     const key = cache.keyFor('apikey A', request)!;
-    cache.set(key, answer({ Message: 'bad' }, 400), { usedKeyStem: 'stem-AAAA1' });
-    cache.set(key, answer({ lenItems: 1 }), { lenItems: 1 });
+    cache.set(key, answer({ usedKeyStem: 'stem-AAAA1', Message: 'bad' }, 400));
+    cache.set(key, answer({ lenItems: 1 }));
     const big = { ...answerJson, svgs: ['x'.repeat(10_001)] };
-    cache.set(key, answer(big), big);
+    cache.set(key, answer(big));
     // a marker written after the three: once it is there, the three were processed (one connection, in order)
     const marker = cache.keyFor('apikey A', { marker: true })!;
-    cache.set(marker, answer(), answerJson);
+    cache.set(marker, answer());
     await stored(marker);
     expect(await admin.exists(key)).toBe(0);
   });
@@ -119,7 +121,7 @@ describe('RequestCache against a real redis-server', () => {
   it('forgets an entry after its TTL', async () => {
     const short = await makeCache({ ttlSeconds: 1 });
     const key = short.keyFor('apikey A', request)!;
-    short.set(key, answer(), answerJson);
+    short.set(key, answer());
     await stored(key);
     expect(await short.get(key, request)).not.toBeNull();
     await waitFor(async () => (await short.get(key, request)) === null, { timeoutMs: 5000, what: 'expiry' });
@@ -133,7 +135,10 @@ describe('RequestCache against a real redis-server', () => {
     const truncated = `${JSON.stringify({ v: 1, status: 200, contentType: 'application/json', bytes: 99 })}\n{}`;
     await admin.set(key, truncated);
     expect(await cache.get(key, request)).toBeNull();
-    expect(await lookups('error')).toBe(2);
+    const notJson = `${JSON.stringify({ v: 1, status: 200, contentType: 'application/json', bytes: 3 })}\n{x}`;
+    await admin.set(key, notJson);
+    expect(await cache.get(key, request)).toBeNull();
+    expect(await lookups('error')).toBe(3);
     await waitFor(async () => (await admin.exists(key)) === 0, { what: 'corrupt entry deleted' });
   });
 
@@ -143,7 +148,7 @@ describe('RequestCache against a real redis-server', () => {
     try {
       for (let i = 0; i < 3; i++) {
         expect(await cache.get(key, request)).toBeNull();
-        cache.set(key, answer(), answerJson);
+        cache.set(key, answer());
       }
       expect(await lookups('error')).toBe(3);
       const outageLines = logLines.filter((l) => l.includes('request cache unavailable'));
@@ -153,7 +158,7 @@ describe('RequestCache against a real redis-server', () => {
     }
     await waitFor(
       async () => {
-        cache.set(key, answer(), answerJson);
+        cache.set(key, answer());
         return (await cache.get(key, request)) !== null;
       },
       { what: 'cache back after restart' },
