@@ -1,16 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
-import { MEMBERS_KEY, shardLayout } from '../src/queue/shard';
+import { MEMBERS_KEY, fnv1a32, shardLayout } from '../src/queue/shard';
 
 /**
  * Shard ownership through leases in Redis. A lease is a key `{pacproxy-sN}:lease` holding the
  * owner's id with an expiry (SET NX PX), renewed by compare-and-pexpire and released by
  * compare-and-del; every acquisition INCRs the shard's epoch. Live workers are a sorted set
  * scored by their last heartbeat (Redis time); entries older than the lease TTL are pruned.
- * Each worker computes the same even split (sorted live ids, shard i → ids[i mod n]), gives
- * back shards that are no longer its own (after its consumer flushed) and takes free ones
- * that are. Ownership is an efficiency device: correctness rests on the store's ledger.
+ * Each worker computes the same even shares over the live ids, keeps what it holds up to its
+ * share, gives back a surplus (after its consumer flushed) and fills a deficit with free
+ * shards. Ownership is an efficiency device: correctness rests on the store's ledger.
  */
 
 /** What the manager asks of the worker when ownership changes. */
@@ -66,15 +66,15 @@ type LeaseCommands = {
   [K in keyof typeof SCRIPTS]: (...args: Array<string | number>) => Promise<unknown>;
 };
 
-/** Shard i → live[i mod n] over the sorted live ids: every worker computes the same split. */
-export function desiredShards(workerId: string, liveIds: readonly string[], shards: number): Set<number> {
+/**
+ * How many shards a worker should own: an even split over the sorted live ids, the first
+ * (shards mod n) of them taking one more. Every worker computes the same shares.
+ */
+export function shareOf(workerId: string, liveIds: readonly string[], shards: number): number {
   const sorted = [...liveIds].sort();
-  const mine = new Set<number>();
-  if (sorted.length === 0) return mine;
-  for (let shard = 0; shard < shards; shard++) {
-    if (sorted[shard % sorted.length] === workerId) mine.add(shard);
-  }
-  return mine;
+  const index = sorted.indexOf(workerId);
+  if (index < 0) return 0;
+  return Math.floor(shards / sorted.length) + (index < shards % sorted.length ? 1 : 0);
 }
 
 export class LeaseManager {
@@ -133,15 +133,7 @@ export class LeaseManager {
     try {
       await this.renewAll();
       const live = this.stopping ? [] : await this.heartbeat();
-      const desired = this.stopping
-        ? new Set<number>()
-        : desiredShards(this.opts.workerId, live, this.opts.shards);
-      for (const shard of this.owned.keys()) {
-        if (!desired.has(shard) && !this.releasing.has(shard)) this.startRelease(shard);
-      }
-      for (const shard of desired) {
-        if (!this.owned.has(shard)) await this.tryAcquire(shard);
-      }
+      await this.rebalance(this.stopping ? 0 : shareOf(this.opts.workerId, live, this.opts.shards));
       if (this.failing) this.opts.logger.info('leases: Redis answers again');
       this.failing = false;
     } catch (err) {
@@ -171,7 +163,27 @@ export class LeaseManager {
     return (await this.redis.heartbeat(MEMBERS_KEY, this.opts.workerId, this.opts.leaseTtlMs)) as string[];
   }
 
-  private async tryAcquire(shard: number): Promise<void> {
+  /**
+   * Sticky: keeps the shards it has up to its share, gives back the surplus (highest first),
+   * and fills a deficit with shards nobody holds (a dead owner's, once its leases expired).
+   * Only shards that must move, move.
+   */
+  private async rebalance(share: number): Promise<void> {
+    const kept = this.ownedShards().filter((s) => !this.releasing.has(s));
+    for (const shard of kept.slice(share).reverse()) this.startRelease(shard);
+    let deficit = share - kept.length;
+    if (deficit <= 0) return;
+    const all = Array.from({ length: this.opts.shards }, (_, s) => s);
+    const holders = await Promise.all(all.map((s) => this.redis.get(shardLayout(s).leaseKey)));
+    // start at a place of our own, so workers short of shards do not all race for the same ones
+    const offset = fnv1a32(this.opts.workerId) % this.opts.shards;
+    for (let i = 0; i < this.opts.shards && deficit > 0; i++) {
+      const shard = (offset + i) % this.opts.shards;
+      if (holders[shard] === null && (await this.tryAcquire(shard))) deficit -= 1;
+    }
+  }
+
+  private async tryAcquire(shard: number): Promise<boolean> {
     const layout = shardLayout(shard);
     const sentAt = Date.now();
     const epoch = Number(
@@ -182,10 +194,11 @@ export class LeaseManager {
         this.opts.leaseTtlMs,
       ),
     );
-    if (epoch === 0) return;
+    if (epoch === 0) return false;
     this.owned.set(shard, sentAt + this.opts.leaseTtlMs);
     this.opts.logger.info({ shard, epoch }, 'shard acquired');
     this.opts.owner.acquired(shard, epoch);
+    return true;
   }
 
   /** Flushes the shard in the background (leases keep being renewed meanwhile), then releases. */

@@ -25,8 +25,8 @@ export class ManualWorker extends Worker {
       stalledInterval: Math.max(500, Math.floor(lockDurationMs / 2)),
       // a re-delivery must never fail a job: stalls are bounded by leases, not by a count
       maxStalledCount: Number.MAX_SAFE_INTEGER,
-      // how long an idle fetch blocks (seconds); also bounds how long a stop waits for it
-      drainDelay: 1,
+      // how long an idle fetch blocks (seconds): bounds how long a stop or handover waits for it
+      drainDelay: 0.25,
     });
   }
 
