@@ -84,6 +84,16 @@ export class PipelineHarness {
     await Promise.all(events.map((e) => this.sink.record(e)));
   }
 
+  /** Records events in slices, one slice every `intervalMs`: a steady stream that other steps run beside. */
+  async stream(events: readonly StatsEvent[], perSlice: number, intervalMs: number): Promise<void> {
+    for (let i = 0; i < events.length; i += perSlice) {
+      await Promise.all([
+        this.record(events.slice(i, i + perSlice)),
+        new Promise((r) => setTimeout(r, intervalMs)),
+      ]);
+    }
+  }
+
   /** Lease owner id of every shard (null: free). */
   async leaseOwners(): Promise<Array<string | null>> {
     return Promise.all(
@@ -95,6 +105,18 @@ export class PipelineHarness {
   async shardsHeld(processes: readonly NodeProcess[]): Promise<number[]> {
     const owners = await this.leaseOwners();
     return processes.map((p) => owners.filter((o) => p.owns(o)).length);
+  }
+
+  /** Active jobs whose lock a process holds (its lock token starts with its worker id). */
+  async locksHeldBy(proc: NodeProcess): Promise<number> {
+    let held = 0;
+    for (let s = 0; s < this.env.SHARDS; s++) {
+      const { prefix, queue } = shardLayout(s);
+      const active = await this.redis.lrange(`${prefix}:${queue}:active`, 0, -1);
+      const locks = await Promise.all(active.map((id) => this.redis.get(`${prefix}:${queue}:${id}:lock`)));
+      held += locks.filter((token) => proc.owns(token)).length;
+    }
+    return held;
   }
 
   /** Jobs anywhere but completed (waiting, active, delayed, failed) over every shard queue. */

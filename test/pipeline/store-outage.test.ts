@@ -1,0 +1,53 @@
+import Database from 'better-sqlite3';
+import { waitFor } from '../helpers/wait';
+import { keystems, packEvent } from './support/events';
+import { PipelineHarness } from './support/harness';
+
+/**
+ * Issue #4, test 3: the store refuses writes for ten seconds mid-stream — for real: another
+ * connection holds SQLite's write lock (BEGIN EXCLUSIVE) — and the workers back off and
+ * retry the same batches. Nothing is lost, nothing doubled, no job fails.
+ */
+describe('pipeline: store outage', () => {
+  let h: PipelineHarness;
+
+  beforeEach(async () => {
+    // leases outlive the store's 5 s busy wait, which blocks a worker's event loop
+    h = await PipelineHarness.start({ LEASE_TTL_MS: 8000 });
+  });
+  afterEach(() => h.close());
+
+  it('keeps every event through ten seconds of refused writes', async () => {
+    const ks = keystems(20);
+    h.startWorker('worker-a');
+    h.startWorker('worker-b');
+    await h.record(Array.from({ length: 1000 }, (_, i) => packEvent(ks[i % ks.length]!)));
+    await waitFor(async () => (await (await h.store()).getSummary()).totalRequests > 0, {
+      what: 'the first batches counted',
+    });
+
+    const blocker = new Database(h.env.SQLITE_PATH);
+    blocker.exec('BEGIN EXCLUSIVE');
+    const outageEnds = Date.now() + 10_000;
+    let during = 0;
+    try {
+      // traffic goes on during the outage
+      while (Date.now() < outageEnds) {
+        await h.record(Array.from({ length: 100 }, (_, i) => packEvent(ks[i % ks.length]!)));
+        during += 100;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } finally {
+      blocker.exec('COMMIT');
+      blocker.close();
+    }
+    await h.record(Array.from({ length: 1000 }, (_, i) => packEvent(ks[i % ks.length]!)));
+
+    const counted = await h.settle(ks, 2000 + during);
+    const expected = (2000 + during) / ks.length;
+    for (const k of ks) expect(counted.get(k)).toBe(expected);
+    expect((await h.jobsLeft()).failed).toBe(0);
+    expect(h.outputs()).toContain('batch not applied; retrying the same batch');
+    expect(h.outputs()).toContain('batch applied after retries');
+  });
+});
