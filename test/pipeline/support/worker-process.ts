@@ -56,6 +56,11 @@ export class NodeProcess {
     return NodeProcess.start(name, 'dist/workers/main.js', { ...env });
   }
 
+  /** The proxy alone (node dist/src/main.js proxy), on `port`, forwarding to `paccurateUrl`. */
+  static proxy(name: string, env: PipelineEnv & Record<string, string | number>): NodeProcess {
+    return NodeProcess.start(name, 'dist/src/main.js', { CACHE_TTL_SECONDS: 0, ...env }, ['proxy']);
+  }
+
   get pid(): number {
     return this.child.pid!;
   }
