@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../log/logger';
+import { OutageLog } from '../log/outage-log';
 import type { Metrics } from '../metrics/metrics';
 import { redisOptions } from '../queue/redis';
 import { usedKeyStemOf } from '../stats/paccurate';
@@ -41,14 +42,17 @@ export class RequestCache {
   private readonly maxBytes: number;
   private readonly logger: Logger;
   private readonly metrics: Metrics;
-  /** set while Redis fails, so an outage is logged once rather than per request */
-  private failing = false;
+  private readonly outage: OutageLog;
 
   constructor(options: RequestCacheOptions) {
     this.ttlSeconds = options.ttlSeconds;
     this.maxBytes = options.maxBytes;
     this.logger = options.logger;
     this.metrics = options.metrics;
+    this.outage = new OutageLog(options.logger, {
+      down: 'request cache unavailable: answering from Paccurate until it is back',
+      up: 'request cache available again',
+    });
     // Its own fail-fast connection (no offline queue) with a shorter command timeout, so a
     // Redis outage or stall costs the hot path at most `commandTimeoutMs`.
     this.redis =
@@ -58,8 +62,8 @@ export class RequestCache {
             commandTimeout: options.commandTimeoutMs ?? 250,
           })
         : null;
-    this.redis?.on('error', (err) => this.failed('connection', err));
-    this.redis?.on('ready', () => this.recovered());
+    this.redis?.on('error', (err) => this.outage.failed(err, { op: 'connection' }));
+    this.redis?.on('ready', () => this.outage.recovered());
   }
 
   get enabled(): boolean {
@@ -96,11 +100,11 @@ export class RequestCache {
     try {
       raw = await this.redis.getBuffer(key);
     } catch (err) {
-      this.failed('get', err);
+      this.outage.failed(err, { op: 'get' });
       this.metrics.cacheLookups.inc({ result: 'error' });
       return null;
     }
-    this.recovered();
+    this.outage.recovered();
     if (raw === null) {
       this.metrics.cacheLookups.inc({ result: 'miss' });
       return null;
@@ -112,7 +116,7 @@ export class RequestCache {
     } catch (err) {
       this.logger.warn({ err, key }, 'corrupt request cache entry: deleted, answering from Paccurate');
       this.metrics.cacheLookups.inc({ result: 'error' });
-      this.redis.del(key).catch((e) => this.failed('del', e));
+      this.redis.del(key).catch((e) => this.outage.failed(e, { op: 'del' }));
       return null;
     }
   }
@@ -126,25 +130,13 @@ export class RequestCache {
     if (answer.body.length > this.maxBytes || usedKeyStemOf(answer.json) === undefined) return;
     this.redis
       .set(key, encodeEntry(answer, echoesLabels(answer.json)), 'EX', this.ttlSeconds)
-      .catch((err) => this.failed('set', err));
+      .catch((err) => this.outage.failed(err, { op: 'set' }));
   }
 
   async close(): Promise<void> {
     if (!this.redis) return;
     this.redis.removeAllListeners('ready');
     this.redis.disconnect();
-  }
-
-  private failed(op: string, err: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.logger.warn({ err, op }, 'request cache unavailable: answering from Paccurate until it is back');
-  }
-
-  private recovered(): void {
-    if (!this.failing) return;
-    this.failing = false;
-    this.logger.info('request cache available again');
   }
 }
 

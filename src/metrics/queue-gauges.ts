@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../log/logger';
+import { OutageLog } from '../log/outage-log';
 import { withTimeout } from '../util/with-timeout';
 
 export interface QueueGaugesOptions {
@@ -29,14 +30,16 @@ interface QueueSnapshot {
  */
 export class QueueGauges {
   private readonly queues: readonly Queue[];
-  private readonly logger: Logger;
   private readonly timeoutMs: number;
+  private readonly outage: OutageLog;
   private inflight: Promise<QueueSnapshot[] | null> | null = null;
-  private failing = false;
 
   constructor(options: QueueGaugesOptions) {
     this.queues = options.queues;
-    this.logger = options.logger;
+    this.outage = new OutageLog(options.logger, {
+      down: 'queue metrics unavailable: Redis did not answer',
+      up: 'queue metrics readable again',
+    });
     this.timeoutMs = options.timeoutMs ?? 1000;
     const registers = [options.registry];
     const read = () => this.snapshot();
@@ -95,12 +98,10 @@ export class QueueGauges {
         this.timeoutMs,
         'queue depth read',
       );
-      if (this.failing) this.logger.info('queue metrics readable again');
-      this.failing = false;
+      this.outage.recovered();
       return snapshots;
     } catch (err) {
-      if (!this.failing) this.logger.warn({ err }, 'queue metrics unavailable: Redis did not answer');
-      this.failing = true;
+      this.outage.failed(err);
       return null;
     }
   }

@@ -54,9 +54,9 @@ describe('Bull Board in chromium', () => {
   let baseUrl: string;
   let userDataDir: string;
   let browser: BrowserContext;
+  // Code run inside the page is given as text: the project compiles without the DOM's types.
   /** CSP violations reported by the pages (collected by an init script, which CSP does not cover) */
-  const violations = async (page: Page) =>
-    page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+  const violations = (page: Page): Promise<string[]> => page.evaluate('window.__csp');
   const consoleErrors: string[] = [];
   /** origins the browser may reach: only servers of this test (the board links Google Fonts) */
   const reachable: string[] = [];
@@ -121,13 +121,11 @@ describe('Bull Board in chromium', () => {
       (url) => !reachable.some((origin) => url.href.startsWith(origin)),
       (route) => route.abort(),
     );
-    await browser.addInitScript(() => {
-      const w = window as unknown as { __csp: string[] };
-      w.__csp = [];
+    await browser.addInitScript(`
+      window.__csp = [];
       document.addEventListener('securitypolicyviolation', (e) =>
-        w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
-      );
-    });
+        window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+    `);
     browser.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
@@ -180,7 +178,7 @@ describe('Bull Board in chromium', () => {
     // the bundle ran and its API calls went through (script-src, connect-src) …
     await page.getByRole('link', { name: 'stats-dead', exact: true }).first().waitFor();
     // … and its stylesheet applied (style-src): the page is not the browser's unstyled default
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const background = await page.evaluate('getComputedStyle(document.body).backgroundColor');
     expect(background).not.toBe('rgba(0, 0, 0, 0)');
     expect(await violations(page)).toEqual([]);
     expect(consoleErrors.filter((e) => /content security policy/i.test(e))).toEqual([]);
@@ -197,7 +195,7 @@ describe('Bull Board in chromium', () => {
       const page = await browser.newPage();
       reachable.push(url);
       await page.goto(url);
-      await page.waitForFunction(() => (window as unknown as { __csp: string[] }).__csp.length > 0);
+      await page.waitForFunction('window.__csp.length > 0');
       expect(await violations(page)).toEqual([expect.stringMatching(/^style-src/)]);
       await page.close();
     } finally {
