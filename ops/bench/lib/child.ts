@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export interface ChildOptions {
@@ -25,47 +26,41 @@ export const REPO_ROOT = ((dir: string): string => {
 
 /**
  * One process the bench starts and owns: spawned with its env, awaited until `ready()`, stopped
- * with SIGTERM (SIGKILL if it lingers). Its output is kept (the last few KB) for error messages.
+ * with SIGTERM (SIGKILL if it lingers). Its output goes to a temp file rather than through the
+ * bench (which runs the load generator and must not spend CPU on a server's logs); the last few
+ * KB are read back for error messages.
  */
 export class ChildService {
-  private tail = '';
   private exitCode: number | null | undefined = undefined;
 
   private constructor(
     readonly name: string,
     private readonly child: ChildProcess,
+    private readonly logDir: string,
   ) {
-    const keep = (chunk: Buffer) => {
-      this.tail = (this.tail + chunk.toString()).slice(-OUTPUT_TAIL_BYTES);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
     child.once('exit', (code) => {
       this.exitCode = code;
     });
   }
 
   static async start(options: ChildOptions): Promise<ChildService> {
+    const logDir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-bench-output-'));
+    const log = openSync(path.join(logDir, 'output.log'), 'a');
     const child = spawn(options.command, options.args ?? [], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', log, log],
     });
-    const service = new ChildService(options.name, child);
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
+    closeSync(log);
+    const service = new ChildService(options.name, child, logDir);
+    const timeoutMs = options.readyTimeoutMs ?? 20_000;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (service.exitCode !== undefined) {
-        throw new Error(
-          `${options.name} exited (code ${service.exitCode}) before it was ready:\n${service.tail}`,
-        );
+        throw await service.failure(`exited (code ${service.exitCode}) before it was ready`);
       }
       if (await options.ready()) return service;
-      if (Date.now() > deadline) {
-        await service.stop();
-        throw new Error(
-          `${options.name} was not ready after ${options.readyTimeoutMs ?? 20_000} ms:\n${service.tail}`,
-        );
-      }
+      if (Date.now() > deadline) throw await service.failure(`was not ready after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -87,15 +82,25 @@ export class ChildService {
 
   /** The last few KB the process wrote to stdout and stderr. */
   output(): string {
-    return this.tail;
+    const text = readFileSync(path.join(this.logDir, 'output.log'));
+    return text.subarray(Math.max(0, text.length - OUTPUT_TAIL_BYTES)).toString();
   }
 
   async stop(): Promise<void> {
-    if (this.exitCode !== undefined) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    const lingering = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(lingering);
+    if (this.exitCode === undefined) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGTERM');
+      const lingering = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(lingering);
+    }
+    rmSync(this.logDir, { recursive: true, force: true });
+  }
+
+  /** Stops the process and returns an error carrying what it wrote. */
+  private async failure(what: string): Promise<Error> {
+    const output = this.output();
+    await this.stop();
+    return new Error(`${this.name} ${what}:\n${output}`);
   }
 }
