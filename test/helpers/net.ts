@@ -1,13 +1,2 @@
-import net from 'node:net';
-
-/** A TCP port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// One free-port finder for tests and benches (ops/ cannot import from test/, the image leaves it out).
+export { freePort } from '../../ops/bench/lib/net';
