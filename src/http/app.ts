@@ -16,6 +16,7 @@ import { keydataRoutes } from './keydata-routes';
 import { packRoutes } from './pack-routes';
 import { parseByteSize } from './read-pack-request';
 import { readiness } from './readiness';
+import { headersOf } from './security-headers';
 
 /** Everything the HTTP app needs, handed in so tests build it from real parts on free ports. */
 export interface AppDeps {
@@ -42,12 +43,10 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(helmet());
+  const securityHeaders = helmet();
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
+  // The pack routes come first: they are the hot path, matched without walking the middleware
+  // stack, and answer with helmet's headers written once rather than set per request.
   if (deps.upstream) {
     app.use(
       packRoutes({
@@ -57,9 +56,15 @@ export function createApp(deps: AppDeps): Express {
         keystems: deps.keystems ?? new KeystemMemory({ redis: null, logger: deps.logger }),
         bodyLimitBytes: parseByteSize(deps.config.BODY_LIMIT),
         metrics: deps.metrics,
+        headers: headersOf(securityHeaders),
       }),
     );
   }
+  app.use(securityHeaders);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
 
   if (deps.store) {
     app.use(

@@ -27,6 +27,8 @@ export interface PackFlowOptions {
   bodyLimitBytes: number;
   /** pack request counters and Paccurate's latency; absent in tests that do not read them */
   metrics?: Metrics;
+  /** headers every pack answer carries (helmet's, captured once: see security-headers.ts) */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -49,7 +51,13 @@ export interface PackOutcome {
  * gets its answer only once the sink has accepted the event (else 503: not counted).
  */
 export class PackFlow {
-  constructor(private readonly options: PackFlowOptions) {}
+  /** the request counter's children by label values, so counting skips prom-client's label hashing */
+  private readonly counters = new Map<string, { inc(): void }>();
+  private readonly headers: Readonly<Record<string, string>>;
+
+  constructor(private readonly options: PackFlowOptions) {
+    this.headers = options.headers ?? {};
+  }
 
   handler(route: PackRoute): RequestHandler {
     return async (req, res) => {
@@ -162,20 +170,20 @@ export class PackFlow {
         { route, keystem: stats.usedKeystem, reason: (err as Error).message },
         'stats event not accepted: answering 503',
       );
-      sendJson(res, 503, { Message: 'statistics are unavailable, so the request was not counted: retry it' });
+      this.send(res, 503, JSON_TYPE, UNAVAILABLE);
       this.count(route, outcome, 503);
       return;
     }
 
     const { answer, status, message } = outcome;
     if (route === '/pack') {
-      res.setHeader(STATS_HEADER, asciiJson(stats));
-      if (answer) send(res, status, answer.contentType, answer.body);
-      else sendJson(res, status, { Message: message });
+      const statsHeader = asciiJson(stats);
+      if (answer) this.send(res, status, answer.contentType, answer.body, statsHeader);
+      else this.send(res, status, JSON_TYPE, JSON.stringify({ Message: message }), statsHeader);
     } else if (message === undefined) {
-      sendJson(res, 200, stats);
+      this.send(res, 200, JSON_TYPE, JSON.stringify(stats));
     } else {
-      sendJson(res, status, { Message: message, ...stats });
+      this.send(res, status, JSON_TYPE, JSON.stringify({ Message: message, ...stats }));
     }
     this.count(route, outcome, res.statusCode);
     this.options.logger.info(
@@ -195,23 +203,45 @@ export class PackFlow {
   private count(route: PackRoute, outcome: PackOutcome, status: number): void {
     const { metrics } = this.options;
     if (!metrics) return;
-    metrics.packRequests.inc({ route, status_class: `${Math.floor(status / 100)}xx`, cache: outcome.cache });
+    const statusClass = `${Math.floor(status / 100)}xx`;
+    const labels = `${route} ${statusClass} ${outcome.cache}`;
+    let counter = this.counters.get(labels);
+    if (!counter) {
+      counter = metrics.packRequests.labels({ route, status_class: statusClass, cache: outcome.cache });
+      this.counters.set(labels, counter);
+    }
+    counter.inc();
     // failed round trips count too; cache hits and refused requests never reached Paccurate
     const { cacheHit, latency } = outcome.stats;
     if (!cacheHit && latency > 0) metrics.upstreamLatency.observe(latency / 1e9);
   }
+
+  /**
+   * Writes the whole answer at once, rather than through Express' res.json/res.send: this is
+   * the hot path, and none of their extras (ETag, freshness, charset juggling) applies here.
+   */
+  private send(
+    res: Response,
+    status: number,
+    contentType: string,
+    body: string | Buffer,
+    statsHeader?: string,
+  ): void {
+    const headers: Record<string, string | number> = {
+      ...this.headers,
+      'content-type': contentType,
+      'content-length': Buffer.byteLength(body),
+    };
+    if (statsHeader !== undefined) headers[STATS_HEADER] = statsHeader;
+    res.writeHead(status, headers);
+    res.end(body);
+  }
 }
 
-// Written directly rather than through Express' res.json/res.send: this is the hot path, and
-// none of their extras (ETag, freshness, charset juggling) applies to these answers.
-function sendJson(res: Response, status: number, body: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
-}
-
-function send(res: Response, status: number, contentType: string, body: string | Buffer): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
+const JSON_TYPE = 'application/json; charset=utf-8';
+const UNAVAILABLE = JSON.stringify({
+  Message: 'statistics are unavailable, so the request was not counted: retry it',
+});
 
 /** JSON that is safe as a header value: non-ASCII characters as \u escapes. */
 function asciiJson(value: unknown): string {

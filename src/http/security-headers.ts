@@ -1,0 +1,27 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
+
+/**
+ * The headers a header-only middleware (helmet) sets, captured once by running it against a
+ * recording response. The hot path writes them with its answer instead of running the
+ * middleware per request; the middleware stays the single source of what they are.
+ */
+export function headersOf(middleware: RequestHandler): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let called = false;
+  void middleware(
+    {} as IncomingMessage as never,
+    recorder as unknown as ServerResponse as never,
+    () => (called = true),
+  );
+  if (!called) throw new Error('the middleware did not finish synchronously: its headers cannot be captured');
+  return Object.freeze(headers);
+}
