@@ -29,19 +29,24 @@ export class RedisUnavailableError extends Error {
 export interface LocalRedisOptions {
   /** REDIS_URL */
   url: string | undefined;
-  /** folder of the private server's AOF (default ./data/redis) */
+  /** folder of the private server's AOF (./data/redis) */
   dataDir: string;
   logger: Logger;
+  /** where a local Redis may already answer (6379) */
+  sharedPort?: number;
+  /** the private server's port when it is free (6380) */
+  privatePort?: number;
+  /** the program to start (redis-server, found on PATH) */
+  command?: string;
 }
-
-const PRIVATE_PORT = 6380;
 
 export async function localRedis(options: LocalRedisOptions): Promise<RedisEndpoint> {
   const nothingToClose = async () => undefined;
   if (options.url) return { url: options.url, close: nothingToClose };
-  if (await answersPing(6379)) {
-    options.logger.info('using the Redis on 127.0.0.1:6379');
-    return { url: 'redis://127.0.0.1:6379', close: nothingToClose };
+  const { sharedPort = 6379, privatePort = 6380 } = options;
+  if (await answersPing(sharedPort)) {
+    options.logger.info(`using the Redis on 127.0.0.1:${sharedPort}`);
+    return { url: `redis://127.0.0.1:${sharedPort}`, close: nothingToClose };
   }
   const dir = path.resolve(options.dataDir);
   mkdirSync(dir, { recursive: true });
@@ -49,14 +54,14 @@ export async function localRedis(options: LocalRedisOptions): Promise<RedisEndpo
   // a private server left running by a process that was killed: adopt it rather than start a
   // second server on the same AOF
   const left = Number(readFileSync(portFile, { encoding: 'utf8', flag: 'a+' }).trim());
-  for (const candidate of [left, PRIVATE_PORT]) {
+  for (const candidate of [left, privatePort]) {
     if (candidate > 0 && (await serverDir(candidate)) === dir) {
       options.logger.info({ port: candidate, dir }, 'using the private redis-server left running');
       return { url: `redis://127.0.0.1:${candidate}`, close: () => shutdown(candidate) };
     }
   }
-  const port = (await portFree(PRIVATE_PORT)) ? PRIVATE_PORT : await anyFreePort();
-  const child = await spawnRedis(port, dir);
+  const port = (await portFree(privatePort)) ? privatePort : await anyFreePort();
+  const child = await spawnRedis(options.command ?? 'redis-server', port, dir);
   writeFileSync(portFile, `${port}\n`);
   options.logger.info({ port, dir }, 'started a private redis-server (AOF, appendfsync everysec)');
   return {
@@ -91,7 +96,7 @@ async function shutdown(port: number): Promise<void> {
   redis.disconnect();
 }
 
-async function spawnRedis(port: number, dir: string): Promise<ChildProcess> {
+async function spawnRedis(command: string, port: number, dir: string): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir];
   args.push(
     '--appendonly',
@@ -103,7 +108,7 @@ async function spawnRedis(port: number, dir: string): Promise<ChildProcess> {
     '--maxmemory-policy',
     'noeviction',
   );
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const failed = new Promise<never>((_, reject) => {
@@ -111,7 +116,7 @@ async function spawnRedis(port: number, dir: string): Promise<ChildProcess> {
       reject(
         err.code === 'ENOENT'
           ? new RedisUnavailableError(
-              'no Redis: REDIS_URL is not set, nothing answers on 127.0.0.1:6379, and redis-server is not ' +
+              `no Redis: REDIS_URL is not set, nothing answers on 127.0.0.1:6379, and ${command} is not ` +
                 'installed. Install it (Debian/Ubuntu: apt-get install redis-server) or set REDIS_URL.',
             )
           : err,
