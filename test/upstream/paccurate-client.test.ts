@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_BEHAVIOR, createSimulator, type Simulator } from '../../ops/paccurate-sim/simulator';
 import { apiKeyOf } from '../../src/upstream/api-key';
@@ -10,6 +12,7 @@ import {
 import { PaccurateClient } from '../../src/upstream/paccurate-client';
 import type { PackRequest } from '../../src/upstream/types';
 import { freePort } from '../helpers/net';
+import { waitFor } from '../helpers/wait';
 
 // Whitespace and key order as a client wrote them: the upstream must see these exact bytes.
 const raw = Buffer.concat([
@@ -94,6 +97,65 @@ describe('PaccurateClient against the simulator', () => {
       expect((err as Error).message).toContain('ECONNREFUSED');
     } finally {
       await closed.close();
+    }
+  });
+});
+
+describe('PaccurateClient against an upstream that sends its answer in pieces', () => {
+  const answer = JSON.stringify({ usedKeyStem: 'Trickle001', lenItems: 3, boxes: [] });
+  let server: http.Server;
+  let url: string;
+  let closedByClient = 0;
+  /** milliseconds between the answer's pieces (after the headers, which go at once) */
+  let pauseMs = 0;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      req.resume();
+      res.on('close', () => {
+        if (!res.writableFinished) closedByClient += 1;
+      });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      const pieces = answer.match(/.{1,8}/g) ?? [];
+      const next = () => {
+        const piece = pieces.shift();
+        if (piece === undefined) res.end();
+        else if (!res.destroyed) res.write(piece, () => setTimeout(next, pauseMs));
+      };
+      next();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('puts the pieces together', async () => {
+    pauseMs = 0;
+    const client = new PaccurateClient({ url, timeoutMs: 5000 });
+    try {
+      const got = await client.pack(request);
+      expect(got.body.toString()).toBe(answer);
+      expect(got.json).toEqual(JSON.parse(answer));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('holds one deadline for headers and body together, and drops the exchange at it', async () => {
+    // every pause is shorter than the deadline, so only a deadline over the whole answer ends it
+    pauseMs = 60;
+    const client = new PaccurateClient({ url, timeoutMs: 300 });
+    try {
+      const err = await client.pack(request).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamTimeoutError);
+      expect(err).toMatchObject({ httpStatus: 504, exchange: { status: 0 } });
+      await waitFor(() => closedByClient === 1, { what: 'the upstream to see the exchange dropped' });
+    } finally {
+      await client.close();
     }
   });
 });
