@@ -36,9 +36,20 @@ interface Target {
   behind?: number[];
 }
 
-interface Measured extends LoadResult {
+export interface Measured extends LoadResult {
   cpuMsPerRequest: number;
   behindCpuMsPerRequest?: number;
+}
+
+/** The figures `npm run bench` judges the proxy targets by (ops/bench/targets.ts). */
+export interface ProxyBenchResult {
+  bare: Measured;
+  root: Measured;
+  pack: Measured;
+  /** the fixed rate of the latency comparison: half of POST /'s capacity */
+  rate: number;
+  bareAtRate: Measured;
+  rootAtRate: Measured;
 }
 
 interface Stack {
@@ -51,12 +62,13 @@ interface Stack {
   proxyUrl: string;
 }
 
-async function main(): Promise<void> {
+/** Runs the whole proxy bench, prints its tables and returns its figures. */
+export async function runProxyBench(): Promise<ProxyBenchResult> {
   const teardown = new Teardown();
   process.once('SIGINT', () => void teardown.run().then(() => process.exit(130)));
   try {
     const stack = await startStack(teardown);
-    await report(stack);
+    return await report(stack);
   } finally {
     await teardown.run();
   }
@@ -159,7 +171,7 @@ async function warmThenMeasure(target: Target): Promise<Measured> {
   return measure(target);
 }
 
-async function report(stack: Stack): Promise<void> {
+async function report(stack: Stack): Promise<ProxyBenchResult> {
   const answerBytes = await responseBytes(stack.sim.url);
   console.log(
     `bench:proxy on ${os.cpus().length} CPU(s), load average ${os.loadavg()[0]!.toFixed(2)}, Node ${process.version}; ` +
@@ -245,6 +257,14 @@ async function report(stack: Stack): Promise<void> {
   );
 
   console.log(`\n${await countedLine(stack.proxyUrl)}`);
+  return {
+    bare,
+    root: measured[2]![1],
+    pack: measured[3]![1],
+    rate,
+    bareAtRate,
+    rootAtRate,
+  };
 }
 
 function ratio(value: number, base: number): string {
@@ -301,7 +321,9 @@ async function countedRequests(proxyUrl: string): Promise<number> {
   return ((await res.json()) as { totalRequests?: number }).totalRequests ?? 0;
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench:proxy failed: ${(err as Error).stack ?? String(err)}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  runProxyBench().catch((err: unknown) => {
+    console.error(`bench:proxy failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  });
+}
