@@ -13,7 +13,8 @@ export interface ShardConsumerOptions {
   /** the lease epoch this consumer runs under (part of its lock token, for the logs) */
   epoch: number;
   workerId: string;
-  /** the worker process's BullMQ connection (src/queue/redis.ts, use 'worker') */
+  /** the worker process's BullMQ connection (src/queue/redis.ts, use 'worker'); the consumer
+   * talks over a duplicate of its own, so its round trips do not queue behind other shards' */
   connection: Redis;
   store: StatsStore;
   deadLetters: Queue;
@@ -23,8 +24,6 @@ export interface ShardConsumerOptions {
   lockDurationMs: number;
   logger: Logger;
   metrics?: Metrics;
-  /** getNextJob calls in flight at once while filling a batch (pipelined on one connection) */
-  fetchConcurrency?: number;
 }
 
 /** Store retry delays: 100 ms doubling up to 5 s. */
@@ -47,8 +46,8 @@ interface Decoded {
 export class ShardConsumer {
   private readonly log: Logger;
   private readonly token: string;
+  private readonly connection: Redis;
   private readonly worker: ManualWorker;
-  private readonly fetchConcurrency: number;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private aborted = false;
@@ -57,15 +56,15 @@ export class ShardConsumer {
   constructor(private readonly opts: ShardConsumerOptions) {
     this.log = opts.logger.child({ shard: opts.shard, epoch: opts.epoch });
     this.token = `${opts.workerId}:${opts.shard}:${opts.epoch}`;
+    this.connection = opts.connection.duplicate({ connectionName: `pacproxy-shard-${opts.shard}` });
     this.worker = ManualWorker.create(
       shardLayout(opts.shard),
-      opts.connection,
+      this.connection,
       opts.workerId,
       opts.lockDurationMs,
     );
     this.worker.on('error', (err) => this.log.debug({ err }, 'BullMQ worker error'));
     this.worker.on('stalled', () => this.countStalled());
-    this.fetchConcurrency = Math.min(opts.fetchConcurrency ?? 200, opts.flushMaxJobs);
   }
 
   start(): void {
@@ -79,6 +78,7 @@ export class ShardConsumer {
     this.stopping = true;
     await this.loop;
     await this.worker.close();
+    this.connection.disconnect();
   }
 
   /** The lease is gone: drop the open batch without completing it (its jobs will be re-delivered). */
@@ -88,6 +88,7 @@ export class ShardConsumer {
     this.interrupt?.();
     await this.loop;
     await this.worker.close(true);
+    this.connection.disconnect();
   }
 
   private async run(): Promise<void> {
@@ -109,9 +110,10 @@ export class ShardConsumer {
       batch.push(first);
     }
     const deadline = Date.now() + flushIntervalMs;
-    // fetches in flight double while every one finds a job and fall back when the queue runs
-    // dry: wide under a backlog, one call per poll when jobs trickle in, few wasted calls
-    let width = Math.min(16, this.fetchConcurrency);
+    // fetches in flight: as many as the completions brought (they found a backlog), doubling
+    // while every fetch finds a job, falling back when the queue runs dry — few round trips
+    // under a backlog, one call per poll when jobs trickle in, few wasted calls
+    let width = Math.max(16, carried.length);
     while (batch.length < flushMaxJobs && !this.stopping && Date.now() < deadline) {
       const wanted = Math.min(flushMaxJobs - batch.length, width);
       const fetched = await Promise.all(
@@ -119,7 +121,7 @@ export class ShardConsumer {
       );
       const found = fetched.filter((job) => job !== undefined);
       batch.push(...found);
-      width = Math.min(this.fetchConcurrency, Math.max(1, found.length * 2));
+      width = Math.max(1, found.length * 2);
       if (found.length < wanted) {
         // the queue ran dry: a batch at least half full is flushed now (the backlog is gone,
         // waiting would only delay it); a smaller one waits for more, within the window
