@@ -1,0 +1,380 @@
+import Database from 'better-sqlite3';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../../src/log/logger';
+import { Outbox } from '../../src/queue/outbox';
+import { QueueSink } from '../../src/queue/producer';
+import { STATS_JOB_OPTIONS, createShardQueues } from '../../src/queue/queues';
+import { createRedis } from '../../src/queue/redis';
+import { shardLayout, shardOf } from '../../src/queue/shard';
+import type { PackEvent } from '../../src/stats/types';
+import { SqliteStore } from '../../src/store/sqlite';
+import { ChildService } from './lib/child';
+import { freePort, portOpen } from './lib/net';
+import { PrivateRedis } from './lib/redis';
+import { fixed, formatTable } from './lib/table';
+import { Teardown } from './lib/teardown';
+
+/**
+ * `npm run bench:pipeline`: the stats pipeline against BullMQ's own ceiling, on one private
+ * redis-server, in one run.
+ * - drain: EVENTS jobs waiting in the 16 shard queues (paused while filled), then resumed;
+ *   time until every queue is empty, with one and with two worker processes (SQLite store,
+ *   synchronous=FULL, ledger) — and the store must then hold exactly EVENTS requests;
+ * - baseline: the same number of the same jobs in one queue, drained by BullMQ's default
+ *   Worker (concurrency 100, no-op processor) in its own process;
+ * - store writes per flush: keystem rows and count rows written (SQLite triggers count them)
+ *   against the flushes the workers report;
+ * - freshness: a steady RATE events/s through the proxy's sink (QueueSink) with two workers;
+ *   probe events, one per shard every 200 ms, timed from accepted (record resolved) to visible
+ *   in the store.
+ * The drains run in BENCH_ROUNDS alternating rounds (default 2) and each keeps its best, so a
+ * busy moment of the machine does not decide a ratio. BENCH_EVENTS, BENCH_RATE and
+ * BENCH_FRESHNESS_SECONDS change the sizes.
+ */
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const KEYSTEMS = 200;
+const SHARDS = 16;
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const FRESHNESS_SECONDS = Number(process.env.BENCH_FRESHNESS_SECONDS ?? 15);
+
+const log = createLogger('warn');
+const keystems = Array.from({ length: KEYSTEMS }, (_, i) => `bench-${String(i).padStart(4, '0')}`);
+
+function packEvent(keystem: string): PackEvent {
+  const at = Date.now();
+  return {
+    kind: 'pack',
+    eventId: randomUUID(),
+    keystem,
+    at,
+    stats: {
+      usedKeystem: keystem,
+      totalItems: 34,
+      totalVolume: 2840,
+      volumeUtilization: 0.71,
+      boxTypes: { small: 1, medium: 2 },
+      timeStamp: new Date(at).toISOString(),
+      cacheHit: false,
+      requestError: false,
+      errorResponse: false,
+      statusCode: '200',
+      latency: 12_000_000,
+    },
+  };
+}
+
+interface DrainResult {
+  label: string;
+  seconds: number;
+  rate: number;
+  flushes?: number;
+  keystemWrites?: number;
+  countWrites?: number;
+  counted?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function fill(queues: readonly Queue[], pick: (keystem: string) => Queue): Promise<void> {
+  await Promise.all(queues.map((q) => q.pause()));
+  for (let i = 0; i < EVENTS; i += 1000) {
+    const byQueue = new Map<Queue, PackEvent[]>();
+    for (let j = i; j < Math.min(EVENTS, i + 1000); j++) {
+      const event = packEvent(keystems[j % KEYSTEMS]!);
+      const queue = pick(event.keystem);
+      if (!byQueue.has(queue)) byQueue.set(queue, []);
+      byQueue.get(queue)!.push(event);
+    }
+    await Promise.all(
+      [...byQueue].map(([q, events]) =>
+        q.addBulk(
+          events.map((e) => ({ name: e.kind, data: e, opts: { ...STATS_JOB_OPTIONS, jobId: e.eventId } })),
+        ),
+      ),
+    );
+  }
+}
+
+/** Resumes the queues and answers the seconds until none holds a job. */
+async function drain(queues: readonly Queue[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  await Promise.all(queues.map((q) => q.resume()));
+  for (;;) {
+    const counts = await Promise.all(
+      queues.map((q) => q.getJobCounts('wait', 'active', 'paused', 'prioritized')),
+    );
+    if (counts.every((c) => Object.values(c).every((n) => n === 0))) break;
+    await sleep(50);
+  }
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function startWorkers(
+  n: number,
+  redisUrl: string,
+  sqlitePath: string,
+): Promise<Array<{ svc: ChildService; port: number }>> {
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const port = await freePort();
+      const svc = await ChildService.startScript('dist/workers/main.js', {
+        name: `worker-${i + 1}`,
+        env: {
+          REDIS_URL: redisUrl,
+          SQLITE_PATH: sqlitePath,
+          SHARDS: String(SHARDS),
+          METRICS_PORT: String(port),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+        },
+        ready: () => portOpen(port),
+      });
+      return { svc, port };
+    }),
+  );
+}
+
+/** Every shard leased, split evenly over `owners` workers (the handovers of their start are over). */
+async function leasesBalanced(redis: Redis, owners: number): Promise<boolean> {
+  const values = await Promise.all(
+    Array.from({ length: SHARDS }, (_, s) => redis.get(shardLayout(s).leaseKey)),
+  );
+  if (values.some((v) => v === null)) return false;
+  const held = new Map<string | null, number>();
+  for (const v of values) held.set(v, (held.get(v) ?? 0) + 1);
+  return held.size === owners && [...held.values()].every((n) => n === SHARDS / owners);
+}
+
+async function metricSum(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(' ')[1] ?? NaN);
+}
+
+/** A fresh database with triggers counting the rows the flushes write. */
+async function preparedStore(file: string): Promise<void> {
+  const store = new SqliteStore({ path: file });
+  await store.init();
+  await store.close();
+  const db = new Database(file);
+  db.exec(`CREATE TABLE bench_writes (tbl TEXT PRIMARY KEY, n INTEGER NOT NULL);`);
+  for (const table of ['keystems', 'keystem_counts']) {
+    for (const op of ['INSERT', 'UPDATE']) {
+      db.exec(`CREATE TRIGGER bench_${table}_${op} AFTER ${op} ON ${table} BEGIN
+        INSERT INTO bench_writes VALUES ('${table}', 1) ON CONFLICT (tbl) DO UPDATE SET n = n + 1; END;`);
+    }
+  }
+  db.close();
+}
+
+function readWrites(file: string): { keystems: number; counts: number; requests: number } {
+  const db = new Database(file, { readonly: true });
+  const n = (tbl: string) =>
+    (db.prepare('SELECT n FROM bench_writes WHERE tbl = ?').get(tbl) as { n: number } | undefined)?.n ?? 0;
+  const requests = (db.prepare('SELECT SUM(total_requests) AS n FROM keystems').get() as { n: number }).n;
+  const result = { keystems: n('keystems'), counts: n('keystem_counts'), requests };
+  db.close();
+  return result;
+}
+
+async function benchWorkers(n: number, redisUrl: string, redis: Redis, dir: string): Promise<DrainResult> {
+  await redis.flushall();
+  const file = path.join(dir, `drain-${n}.db`);
+  await preparedStore(file);
+  const queues = createShardQueues(redis, SHARDS);
+  await fill(queues, (k) => queues[shardOf(k, SHARDS)]!);
+  const workers = await startWorkers(n, redisUrl, file);
+  try {
+    while (!(await leasesBalanced(redis, n))) await sleep(50);
+    const seconds = await drain(queues);
+    const flushes = (
+      await Promise.all(workers.map((w) => metricSum(w.port, 'pacproxy_flush_duration_seconds_count')))
+    ).reduce((a, b) => a + b, 0);
+    await Promise.all(workers.map((w) => w.svc.stop()));
+    const writes = readWrites(file);
+    return {
+      label: `pacproxy, ${n} worker process${n > 1 ? 'es' : ''}`,
+      seconds,
+      rate: EVENTS / seconds,
+      flushes,
+      keystemWrites: writes.keystems,
+      countWrites: writes.counts,
+      counted: writes.requests,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.svc.stop()));
+    await Promise.all(queues.map((q) => q.close()));
+  }
+}
+
+async function benchBaseline(redisUrl: string, redis: Redis): Promise<DrainResult> {
+  await redis.flushall();
+  const [queue] = createShardQueues(redis, 1);
+  await fill([queue!], () => queue!);
+  const svc = await ChildService.startScript('dist/ops/bench/noop-worker.js', {
+    name: 'bullmq-noop-worker',
+    env: { BENCH_REDIS_URL: redisUrl, BENCH_QUEUE: queue!.name, BENCH_PREFIX: shardLayout(0).prefix },
+    ready: async () => (await queue!.getWorkersCount()) > 0,
+  });
+  try {
+    const seconds = await drain([queue!]);
+    return { label: 'BullMQ Worker, concurrency 100, no-op', seconds, rate: EVENTS / seconds };
+  } finally {
+    await svc.stop();
+    await queue!.close();
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** One probe keystem per shard, so every shard's flush loop is sampled. */
+function probeKeystems(): string[] {
+  const probes = new Map<number, string>();
+  for (let i = 0; probes.size < SHARDS; i++) {
+    const k = `probe-${i}`;
+    if (!probes.has(shardOf(k, SHARDS))) probes.set(shardOf(k, SHARDS), k);
+  }
+  return [...probes.values()];
+}
+
+async function benchFreshness(redisUrl: string, redis: Redis, dir: string): Promise<number[]> {
+  await redis.flushall();
+  const file = path.join(dir, 'freshness.db');
+  await preparedStore(file);
+  const queues = createShardQueues(redis, SHARDS);
+  const outbox = await Outbox.open({ dir: path.join(dir, 'outbox'), logger: log });
+  const sink = new QueueSink({ redis, queues, outbox, enqueueTimeoutMs: 500, logger: log });
+  const workers = await startWorkers(2, redisUrl, file);
+  const reader = new Database(file, { readonly: true });
+  const lookup = reader.prepare('SELECT total_requests AS n FROM keystems WHERE keystem = ?');
+  const probes = probeKeystems();
+  const accepted = new Map<string, number[]>(probes.map((k) => [k, []]));
+  const seen = new Map<string, number>(probes.map((k) => [k, 0]));
+  const latencies: number[] = [];
+  try {
+    while (!(await leasesBalanced(redis, 2))) await sleep(50);
+    const end = Date.now() + FRESHNESS_SECONDS * 1000;
+    let sent = 0;
+    const startedAt = Date.now();
+    const load = setInterval(() => {
+      const due = Math.floor(((Date.now() - startedAt) / 1000) * RATE) - sent;
+      for (let i = 0; i < due; i++) void sink.record(packEvent(keystems[(sent + i) % KEYSTEMS]!));
+      sent += Math.max(0, due);
+    }, 5);
+    const probe = setInterval(() => {
+      for (const k of probes) {
+        void sink.record(packEvent(k)).then(() => accepted.get(k)!.push(Date.now()));
+      }
+    }, 200);
+    const poll = () => {
+      const now = Date.now();
+      for (const k of probes) {
+        const visible = (lookup.get(k) as { n: number } | undefined)?.n ?? 0;
+        const times = accepted.get(k)!;
+        for (let i = seen.get(k)!; i < Math.min(visible, times.length); i++) latencies.push(now - times[i]!);
+        seen.set(k, Math.max(seen.get(k)!, Math.min(visible, times.length)));
+      }
+    };
+    while (Date.now() < end) {
+      poll();
+      await sleep(10);
+    }
+    clearInterval(load);
+    clearInterval(probe);
+    const waitUntil = Date.now() + 10_000;
+    while (probes.some((k) => seen.get(k)! < accepted.get(k)!.length) && Date.now() < waitUntil) {
+      poll();
+      await sleep(10);
+    }
+    return latencies.sort((a, b) => a - b);
+  } finally {
+    reader.close();
+    await Promise.all(workers.map((w) => w.svc.stop()));
+    await sink.close();
+    await outbox.close();
+    await Promise.all(queues.map((q) => q.close()));
+  }
+}
+
+async function main(): Promise<void> {
+  const teardown = new Teardown();
+  try {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-bench-pipeline-'));
+    teardown.add('temp folder', () => rmSync(dir, { recursive: true, force: true }));
+    const server = await PrivateRedis.start();
+    teardown.add('redis-server', () => server.stop());
+    const redis = createRedis(server.url, 'worker', 'bench', log);
+    teardown.add('redis connection', () => redis.disconnect());
+
+    process.stdout.write(
+      `pipeline bench: ${EVENTS} events, ${KEYSTEMS} keystems, ${SHARDS} shards, best of ${ROUNDS} rounds\n`,
+    );
+    // alternating rounds, best of each: the three drains see the same (shared) machine
+    let baseline: DrainResult | undefined;
+    let one: DrainResult | undefined;
+    let two: DrainResult | undefined;
+    const best = (a: DrainResult | undefined, b: DrainResult) => (a && a.rate >= b.rate ? a : b);
+    for (let round = 0; round < ROUNDS; round++) {
+      baseline = best(baseline, await benchBaseline(server.url, redis));
+      one = best(one, await benchWorkers(1, server.url, redis, dir));
+      two = best(two, await benchWorkers(2, server.url, redis, dir));
+    }
+    if (!baseline || !one || !two) throw new Error('BENCH_ROUNDS must be at least 1');
+    const fresh = await benchFreshness(server.url, redis, dir);
+
+    const rows = [baseline, one, two].map((r) => [
+      r.label,
+      fixed(r.seconds, 2),
+      fixed(r.rate),
+      `${fixed(r.rate / baseline.rate, 2)}×`,
+      fixed(r.flushes),
+      r.flushes ? fixed((r.keystemWrites ?? 0) / r.flushes, 1) : '-',
+      r.flushes ? fixed((r.countWrites ?? 0) / r.flushes, 1) : '-',
+      r.counted === undefined ? '-' : r.counted === EVENTS ? 'exact' : `WRONG: ${r.counted}`,
+    ]);
+    process.stdout.write(
+      `\n${formatTable(
+        [
+          'drain',
+          'seconds',
+          'events/s',
+          'vs BullMQ',
+          'flushes',
+          'keystem rows/flush',
+          'count rows/flush',
+          'store total',
+        ],
+        rows,
+      )}\n`,
+    );
+    const perShard = KEYSTEMS / SHARDS;
+    process.stdout.write(
+      `(a flush of one shard touches at most ~${fixed(perShard, 1)} keystems here: keystem rows/flush ≤ that means ≤ 1 write per keystem per flush;\n` +
+        ` count rows are the statusCodes/boxTypes entries, one per keystem and key)\n`,
+    );
+    process.stdout.write(
+      `\nfreshness at ${RATE} events/s with 2 workers (accepted → visible in the store), ${fresh.length} probes:` +
+        ` p50 ${fixed(percentile(fresh, 50))} ms, p99 ${fixed(percentile(fresh, 99))} ms, max ${fixed(fresh.at(-1))} ms\n`,
+    );
+    const pass = one.rate >= baseline.rate && one.counted === EVENTS && two.counted === EVENTS;
+    process.stdout.write(
+      `\ntarget drain ≥ 1.0× BullMQ no-op Worker (1 worker process): ${pass ? 'PASS' : 'FAIL'}\n`,
+    );
+  } finally {
+    await teardown.run();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
