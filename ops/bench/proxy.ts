@@ -52,7 +52,7 @@ export interface ProxyBenchResult {
   rootAtRate: Measured;
 }
 
-interface Stack {
+export interface Stack {
   sim: Target;
   bare: Target;
   root: Target;
@@ -60,6 +60,8 @@ interface Stack {
   proxy: ChildService;
   bareService: ChildService;
   proxyUrl: string;
+  worker: ChildService;
+  redis: PrivateRedis;
 }
 
 /** Runs the whole proxy bench, prints its tables and returns its figures. */
@@ -75,7 +77,7 @@ export async function runProxyBench(): Promise<ProxyBenchResult> {
 }
 
 /** Starts every process, registering each with `teardown` as soon as it exists. */
-async function startStack(teardown: Teardown): Promise<Stack> {
+export async function startStack(teardown: Teardown): Promise<Stack> {
   const simPort = await freePort();
   const sim = await ChildService.startScript('dist/ops/paccurate-sim/main.js', {
     name: 'simulator',
@@ -135,6 +137,8 @@ async function startStack(teardown: Teardown): Promise<Stack> {
     proxy,
     bareService: bare,
     proxyUrl,
+    worker,
+    redis,
   };
 }
 
