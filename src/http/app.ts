@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
 import helmet from 'helmet';
 import { queueBoard, QUEUE_BOARD_PATH } from '../admin/queue-board';
 import type { Config } from '../config';
@@ -13,7 +14,7 @@ import type { Upstream } from '../upstream/types';
 import type { StatsStore } from '../store/types';
 import { errorHandler, notFound } from './errors';
 import { keydataRoutes } from './keydata-routes';
-import { packRoutes } from './pack-routes';
+import { packRoutes, type PackRoutes } from './pack-routes';
 import { parseByteSize } from './read-pack-request';
 import { readiness } from './readiness';
 import { headersOf } from './security-headers';
@@ -38,6 +39,9 @@ export interface AppDeps {
   queues?: readonly Queue[];
 }
 
+/** The pack routes of each app, for `requestListener`. */
+const packRoutesOf = new WeakMap<Express, PackRoutes>();
+
 /** Builds the Express app. No listening, no connecting: the caller owns lifecycles. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -48,17 +52,17 @@ export function createApp(deps: AppDeps): Express {
   // The pack routes come first: they are the hot path, matched without walking the middleware
   // stack, and answer with helmet's headers written once rather than set per request.
   if (deps.upstream) {
-    app.use(
-      packRoutes({
-        logger: deps.logger,
-        sink: deps.sink,
-        upstream: deps.upstream,
-        keystems: deps.keystems ?? new KeystemMemory({ redis: null, logger: deps.logger }),
-        bodyLimitBytes: parseByteSize(deps.config.BODY_LIMIT),
-        metrics: deps.metrics,
-        headers: headersOf(securityHeaders),
-      }),
-    );
+    const pack = packRoutes({
+      logger: deps.logger,
+      sink: deps.sink,
+      upstream: deps.upstream,
+      keystems: deps.keystems ?? new KeystemMemory({ redis: null, logger: deps.logger }),
+      bodyLimitBytes: parseByteSize(deps.config.BODY_LIMIT),
+      metrics: deps.metrics,
+      headers: headersOf(securityHeaders),
+    });
+    app.use(pack);
+    packRoutesOf.set(app, pack);
   }
   app.use(securityHeaders);
 
@@ -90,4 +94,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/**
+ * The node:http request listener for an app: pack requests go straight to the pack routes,
+ * without Express' per-request setup (prototype swaps, the router walk: ~8% of the proxy's
+ * allocations in the heap profile); everything else goes through the app as usual.
+ */
+export function requestListener(app: Express): RequestListener {
+  const pack = packRoutesOf.get(app);
+  if (!pack) return app;
+  return (req, res) => pack(req, res, () => app(req, res));
 }

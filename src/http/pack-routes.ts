@@ -1,22 +1,22 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PackFlow, type PackFlowOptions, type PackRoute } from './pack-flow';
+
+/** A pack request handler that hands everything else to `next`; usable as Express middleware. */
+export type PackRoutes = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 /**
  * `POST /` (answers the stats) and `POST /pack` (answers Paccurate's own answer, stats in a
- * header), as one middleware that matches method and path directly: mounted first, the hot
- * path never walks the router's layers. Paths match as Express' would (any case, an optional
- * trailing slash, any query string); everything else goes on to the next middleware.
+ * header), matched by method and path directly. Mounted first in the app, and called by the
+ * server before Express (see `requestListener`), so the hot path neither walks the router nor
+ * pays Express' per-request setup. Paths match as Express' would (any case, an optional
+ * trailing slash, any query string).
  */
-export function packRoutes(options: PackFlowOptions): RequestHandler {
+export function packRoutes(options: PackFlowOptions): PackRoutes {
   const flow = new PackFlow(options);
-  const handlers: Record<PackRoute, RequestHandler> = {
-    '/': flow.handler('/'),
-    '/pack': flow.handler('/pack'),
-  };
   return (req, res, next) => {
-    const route = req.method === 'POST' ? packRouteOf(req.url) : undefined;
-    if (route === undefined) return next();
-    return handlers[route](req, res, next);
+    const route = req.method === 'POST' ? packRouteOf(req.url ?? '') : undefined;
+    if (route === undefined) next();
+    else void flow.handle(route, req, res);
   };
 }
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CachingUpstream } from '../cache/caching-upstream';
 import { RequestCache } from '../cache/request-cache';
 import type { Config } from '../config';
-import { createApp } from '../http/app';
+import { createApp, requestListener } from '../http/app';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import { Outbox } from '../queue/outbox';
@@ -75,7 +75,7 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
     redis,
     queues: [...queues, deadLetters],
   });
-  const server = createServer(app);
+  const server = createServer(requestListener(app));
   await listen(server, config.PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
   logger.info(
