@@ -186,7 +186,7 @@ function readWrites(file: string): { keystems: number; counts: number; requests:
 
 async function benchWorkers(n: number, redisUrl: string, redis: Redis, dir: string): Promise<DrainResult> {
   await redis.flushall();
-  const file = path.join(dir, `drain-${n}.db`);
+  const file = path.join(dir, `drain-${n}-${randomUUID()}.db`);
   await preparedStore(file);
   const queues = createShardQueues(redis, SHARDS);
   await fill(queues, (k) => queues[shardOf(k, SHARDS)]!);

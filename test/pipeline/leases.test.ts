@@ -1,4 +1,5 @@
 import { waitFor } from '../helpers/wait';
+import { keystems, packEvent } from './support/events';
 import { PipelineHarness } from './support/harness';
 import type { NodeProcess } from './support/worker-process';
 
@@ -48,5 +49,38 @@ describe('pipeline: shard leases', () => {
     const added = h.startWorker('worker-d');
     await waitFor(() => evenlySpread([...alive, added]), { timeoutMs: 20_000, what: 'an even split again' });
     expect((await h.shardsHeld([...alive, added])).sort()).toEqual([5, 5, 6]);
+  });
+});
+
+describe('pipeline: SIGTERM', () => {
+  let h: PipelineHarness;
+
+  beforeEach(async () => {
+    h = await PipelineHarness.start({ LEASE_TTL_MS: 10_000 });
+  });
+  afterEach(() => h.close());
+
+  it('flushes, completes and releases before exiting 0; the other worker takes over at once', async () => {
+    const ks = keystems(20);
+    const [leaving, staying] = [h.startWorker('leaving'), h.startWorker('staying')];
+    await waitFor(async () => (await h.shardsHeld([leaving, staying])).every((n) => n === 4), {
+      timeoutMs: 20_000,
+      what: 'both workers owning shards',
+    });
+    const events = Array.from({ length: 2000 }, (_, i) => packEvent(ks[i % ks.length]!));
+    const streaming = h.stream(events, 50, 25);
+    await waitFor(async () => (await h.locksHeldBy(leaving)) > 0, { intervalMs: 5, what: 'an open batch' });
+    const stoppedAt = Date.now();
+    expect(await leaving.stop()).toBe(0);
+    expect(leaving.output()).toContain('shard released');
+    expect(await h.locksHeldBy(leaving)).toBe(0);
+    // released, not expired: taken over well before the 10 s lease TTL
+    await waitFor(async () => (await h.shardsHeld([staying]))[0] === h.env.SHARDS, {
+      timeoutMs: stoppedAt + 10_000 - Date.now(),
+      what: 'the staying worker owning every shard before any lease expired',
+    });
+    await streaming;
+    const counted = await h.settle(ks, events.length);
+    for (const k of ks) expect(counted.get(k)).toBe(100);
   });
 });
