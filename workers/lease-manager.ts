@@ -117,8 +117,10 @@ export class LeaseManager {
   private async run(): Promise<void> {
     while (!this.stopping || this.owned.size > 0) {
       await this.tick();
+      // until the first connection is up, look again soon: a starting worker takes its share at once
+      const pause = this.connecting() ? Math.min(this.tickMs, 50) : this.tickMs;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.tickMs);
+        const timer = setTimeout(resolve, pause);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -128,8 +130,15 @@ export class LeaseManager {
     }
   }
 
+  /** The first connection attempt is under way (later outages show as errors in tick). */
+  private connecting(): boolean {
+    return (
+      this.redis.status === 'wait' || this.redis.status === 'connecting' || this.redis.status === 'connect'
+    );
+  }
+
   private async tick(): Promise<void> {
-    if (this.redis.status === 'wait' || this.redis.status === 'connecting') return; // first connect under way
+    if (this.connecting()) return;
     try {
       await this.renewAll();
       const live = this.stopping ? [] : await this.heartbeat();
