@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((err) => {
-  console.error(err);
+main().catch((err: unknown) => {
+  console.error(`pacproxy worker: failed to start: ${(err as Error).message}`);
   process.exit(1);
 });
