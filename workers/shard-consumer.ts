@@ -52,6 +52,8 @@ export class ShardConsumer {
   private stopping = false;
   private aborted = false;
   private interrupt: (() => void) | null = null;
+  /** size of the last batch flushed: a big one means a backlog was being drained */
+  private lastBatch = 0;
 
   constructor(private readonly opts: ShardConsumerOptions) {
     this.log = opts.logger.child({ shard: opts.shard, epoch: opts.epoch });
@@ -97,6 +99,7 @@ export class ShardConsumer {
       const batch = await this.fill(carried);
       carried = [];
       if (batch.length > 0) carried = await this.flush(batch);
+      this.lastBatch = batch.length;
     }
   }
 
@@ -123,9 +126,10 @@ export class ShardConsumer {
       batch.push(...found);
       width = Math.max(1, found.length * 2);
       if (found.length < wanted) {
-        // the queue ran dry: a batch at least half full is flushed now (the backlog is gone,
-        // waiting would only delay it); a smaller one waits for more, within the window
-        if (batch.length >= flushMaxJobs / 2) break;
+        // the queue ran dry: a batch at least half full, or the rest of a backlog (the last
+        // batch was that big), is flushed now — waiting would only delay it; a small batch of
+        // light traffic waits for more, within the window
+        if (batch.length >= flushMaxJobs / 2 || this.lastBatch >= flushMaxJobs / 2) break;
         await this.sleep(Math.min(deadline - Date.now(), 50));
       }
     }
