@@ -18,7 +18,11 @@ import {
 export interface SqliteStoreOptions extends StoreOptions {
   /** the database file (its folder is created), or ':memory:' */
   path: string;
-  /** how long a connection waits for another process's write lock before failing (default 5 s) */
+  /**
+   * how long a connection waits for another process's write lock before failing (default
+   * 250 ms). The wait blocks the event loop (lease renewals, and the proxy in `npm start`), so
+   * it is short: the shard consumer retries a failed batch with back-off instead.
+   */
   busyTimeoutMs?: number;
   /** how often applyBatch also expires the ledger (default: every hour) */
   ledgerExpiryEveryMs?: number;
@@ -90,7 +94,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     if (this.options.path !== ':memory:')
       mkdirSync(path.dirname(path.resolve(this.options.path)), { recursive: true });
     const db = new Database(this.options.path);
-    db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
+    db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 250}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec(sql.SCHEMA);

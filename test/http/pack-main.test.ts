@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import { createSimulator, type Simulator } from '../../ops/paccurate-sim/simulator';
@@ -19,9 +20,16 @@ function startMain(env: Record<string, string>): {
   exited: Promise<number | null>;
 } {
   let output = '';
+  const data = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-main-'));
   const child = spawn(process.execPath, [main], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // its data (SQLite, outbox) in a temp folder, not in the checkout's ./data
+    env: {
+      PATH: process.env.PATH ?? '',
+      SQLITE_PATH: path.join(data, 'pacproxy.db'),
+      OUTBOX_DIR: path.join(data, 'outbox'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));

@@ -14,7 +14,7 @@ const child = `
 const { SqliteStore } = require(process.argv[1]);
 const batches = JSON.parse(require('node:fs').readFileSync(process.argv[3], 'utf8'));
 (async () => {
-  const store = new SqliteStore({ path: process.argv[2] });
+  const store = new SqliteStore({ path: process.argv[2], busyTimeoutMs: 5000 }); // no retry loop here
   await store.init();
   let applied = 0;
   for (const batch of batches) applied += (await store.applyBatch(batch)).applied;
