@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log/logger';
+import { freePort } from '../util/free-port';
 
 /**
  * The Redis `npm start` uses: REDIS_URL when set; else one answering on 127.0.0.1:6379; else a
@@ -60,7 +61,7 @@ export async function localRedis(options: LocalRedisOptions): Promise<RedisEndpo
       return { url: `redis://127.0.0.1:${candidate}`, close: () => shutdown(candidate) };
     }
   }
-  const port = (await portFree(privatePort)) ? privatePort : await anyFreePort();
+  const port = (await portFree(privatePort)) ? privatePort : await freePort();
   const child = await spawnRedis(options.command ?? 'redis-server', port, dir);
   writeFileSync(portFile, `${port}\n`);
   options.logger.info({ port, dir }, 'started a private redis-server (AOF, appendfsync everysec)');
@@ -96,19 +97,20 @@ async function shutdown(port: number): Promise<void> {
   redis.disconnect();
 }
 
+/**
+ * A redis-server on 127.0.0.1 as Pacproxy needs it: AOF with fsync every second (a process crash
+ * loses nothing acknowledged), no RDB snapshots, and noeviction (queued events are never dropped).
+ */
+export function redisServerArgs(port: number, dir: string): string[] {
+  return [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
+    ...['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''],
+    ...['--maxmemory-policy', 'noeviction'],
+  ];
+}
+
 async function spawnRedis(command: string, port: number, dir: string): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir];
-  args.push(
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    'everysec',
-    '--save',
-    '',
-    '--maxmemory-policy',
-    'noeviction',
-  );
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, redisServerArgs(port, dir), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const failed = new Promise<never>((_, reject) => {
@@ -158,16 +160,5 @@ function portFree(port: number): Promise<boolean> {
     const server = net.createServer();
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function anyFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { answersPing, redisServerArgs } from '../../src/runtime/local-redis';
 import { freePort } from './net';
 import { waitFor } from './wait';
 
@@ -32,31 +32,12 @@ export class RedisProcess {
   /** Starts (again) on the same port and data folder: an AOF restart after `kill()`. */
   async restart(): Promise<void> {
     if (this.child) throw new Error('redis-server is already running');
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        this.dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--save',
-        '',
-        '--maxmemory-policy',
-        'noeviction',
-      ],
-      { stdio: 'ignore' },
-    );
+    const child = spawn('redis-server', redisServerArgs(this.port, this.dir), { stdio: 'ignore' });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = null;
     });
-    await waitFor(() => ping(this.port), { timeoutMs: 10_000, what: `redis-server on ${this.port}` });
+    await waitFor(() => answersPing(this.port), { timeoutMs: 10_000, what: `redis-server on ${this.port}` });
   }
 
   /** SIGKILL: the crash case. Resolves once the process is gone. */
@@ -77,22 +58,4 @@ export class RedisProcess {
     await exited;
     this.child = null;
   }
-}
-
-/** True when something on the port answers PING with PONG. */
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.setTimeout(500);
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (d) => {
-      socket.destroy();
-      resolve(d.toString().startsWith('+PONG'));
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }

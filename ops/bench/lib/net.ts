@@ -1,17 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 
-/** A TCP port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../../src/util/free-port';
 
 /** True when something accepts a TCP connection on 127.0.0.1:port. */
 export function portOpen(port: number): Promise<boolean> {

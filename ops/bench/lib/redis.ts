@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { redisServerArgs } from '../../../src/runtime/local-redis';
 import { ChildService } from './child';
 import { freePort, portOpen } from './net';
 
@@ -21,14 +22,7 @@ export class PrivateRedis {
     const service = await ChildService.start({
       name: 'redis-server',
       command: 'redis-server',
-      args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''].concat([
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--maxmemory-policy',
-        'noeviction',
-      ]),
+      args: redisServerArgs(port, dir),
       ready: () => portOpen(port),
     });
     return new PrivateRedis(`redis://127.0.0.1:${port}`, service, dir);
