@@ -23,6 +23,8 @@ import { Teardown } from './lib/teardown';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_SECONDS = 2;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+/** runs per target, round-robin across the targets; the median run stands for each */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SIM_LATENCY_MS = 5;
 /** how long the worker may take to fold the last events into the store after the load stops */
 const CATCH_UP_TIMEOUT_MS = 30_000;
@@ -163,8 +165,8 @@ async function measure(target: Target, overallRate?: number): Promise<Measured> 
   };
 }
 
-/** A short unmeasured run first, so the JIT and the connection pools are warm. */
-async function warmThenMeasure(target: Target): Promise<Measured> {
+/** A short unmeasured run, so the JIT and the connection pools are warm. */
+async function warm(target: Target): Promise<void> {
   await runLoad({
     url: target.url,
     body: BENCH_ORDER,
@@ -172,24 +174,41 @@ async function warmThenMeasure(target: Target): Promise<Measured> {
     connections: CONNECTIONS,
     seconds: WARMUP_SECONDS,
   });
-  return measure(target);
+}
+
+/**
+ * ROUNDS runs of each target, round-robin, so a burst of other work on this shared machine
+ * falls on one run of each rather than on one target; per target, the run with the median
+ * `by` stands for it (a whole run, so its figures stay consistent with each other).
+ */
+async function medianRuns(
+  targets: readonly Target[],
+  by: (m: Measured) => number,
+  overallRate?: number,
+): Promise<Measured[]> {
+  const runs: Measured[][] = targets.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, target] of targets.entries()) runs[i]!.push(await measure(target, overallRate));
+  }
+  return runs.map((r) => [...r].sort((a, b) => by(a) - by(b))[Math.floor((r.length - 1) / 2)]!);
 }
 
 async function report(stack: Stack): Promise<ProxyBenchResult> {
   const answerBytes = await responseBytes(stack.sim.url);
   console.log(
     `bench:proxy on ${os.cpus().length} CPU(s), load average ${os.loadavg()[0]!.toFixed(2)}, Node ${process.version}; ` +
-      `${SECONDS} s runs after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections; simulator latency ` +
+      `${SECONDS} s runs after ${WARMUP_SECONDS} s warm-up, median of ${ROUNDS} round-robin runs, ` +
+      `${CONNECTIONS} connections; simulator latency ` +
       `${SIM_LATENCY_MS} ms, images on (${fixed(answerBytes)} B answers); Pacproxy cache off, logs at info.\n` +
       'autocannon, the simulator, the proxies, Redis and the worker share this machine.\n',
   );
 
   const memoryAtStart = { proxy: memory(stack.proxy.pid), bare: memory(stack.bareService.pid) };
-  const measured: Array<[Target, Measured]> = [];
-  for (const target of [stack.sim, stack.bare, stack.root, stack.pack]) {
-    process.stderr.write(`measuring ${target.name}…\n`);
-    measured.push([target, await warmThenMeasure(target)]);
-  }
+  const targets = [stack.sim, stack.bare, stack.root, stack.pack];
+  for (const target of targets) await warm(target);
+  process.stderr.write(`measuring ${targets.map((t) => t.name).join(', ')}…\n`);
+  const medians = await medianRuns(targets, (m) => m.rps);
+  const measured = targets.map((t, i) => [t, medians[i]!] as const);
   const bare = measured[1]![1];
   console.log('Throughput (as fast as answers come)');
   console.log(
@@ -226,9 +245,14 @@ async function report(stack: Stack): Promise<ProxyBenchResult> {
 
   const rate = Math.max(1, Math.round(measured[2]![1].rps / 2));
   process.stderr.write(`measuring at a fixed ${rate} req/s…\n`);
-  const bareAtRate = await measure(stack.bare, rate);
-  const rootAtRate = await measure(stack.root, rate);
-  console.log(`\nLatency at a fixed rate: ${rate} req/s (half of Pacproxy POST /'s capacity above)`);
+  const [bareAtRate, rootAtRate] = (await medianRuns([stack.bare, stack.root], (m) => m.p99, rate)) as [
+    Measured,
+    Measured,
+  ];
+  console.log(
+    `\nLatency at a fixed rate: ${rate} req/s (half of Pacproxy POST /'s capacity above), ` +
+      `the run with the median p99 of ${ROUNDS} each`,
+  );
   console.log(
     formatTable(
       ['target', 'req/s', 'p50 ms', 'p99 ms', 'p99 × bare', 'CPU ms/req'],
