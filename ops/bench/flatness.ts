@@ -7,22 +7,33 @@ export interface Flatness {
   maxDeviation: number;
   /** least-squares slope, in the values' unit per sample */
   slopePerSample: number;
+  /** what the trend adds over the whole series, as a fraction of the median */
+  growth: number;
   /** every value within ±tolerance (a fraction) of the median */
   within: boolean;
 }
 
 export function flatness(values: readonly number[], tolerance: number): Flatness {
   if (values.length === 0) {
-    return { median: NaN, minDeviation: NaN, maxDeviation: NaN, slopePerSample: NaN, within: false };
+    return {
+      median: NaN,
+      minDeviation: NaN,
+      maxDeviation: NaN,
+      slopePerSample: NaN,
+      growth: NaN,
+      within: false,
+    };
   }
   const med = median(values);
   const minDeviation = (Math.min(...values) - med) / med;
   const maxDeviation = (Math.max(...values) - med) / med;
+  const slopePerSample = slope(values);
   return {
     median: med,
     minDeviation,
     maxDeviation,
-    slopePerSample: slope(values),
+    slopePerSample,
+    growth: (slopePerSample * (values.length - 1)) / med,
     within: -minDeviation <= tolerance && maxDeviation <= tolerance,
   };
 }

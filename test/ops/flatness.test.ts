@@ -14,9 +14,17 @@ describe('flatness (the soak verdict)', () => {
     expect(flatness([100, 100, 89], 0.1).within).toBe(false);
   });
 
-  it('shows a steady growth as a slope per sample', () => {
-    expect(flatness([10, 12, 14, 16], 0.5).slopePerSample).toBeCloseTo(2);
+  it('shows a steady growth as a slope per sample and as what it adds over the series', () => {
+    const growing = flatness([10, 12, 14, 16], 0.5);
+    expect(growing.slopePerSample).toBeCloseTo(2);
+    expect(growing.growth).toBeCloseTo(6 / 13);
     expect(flatness([7, 7, 7], 0.1).slopePerSample).toBe(0);
+  });
+
+  it('sees no growth in a series that only comes and goes', () => {
+    const f = flatness([3, 3.4, 2.7, 3.3, 2.7, 3.4, 2.8, 3.3], 0.1);
+    expect(f.within).toBe(false);
+    expect(Math.abs(f.growth)).toBeLessThan(0.05);
   });
 
   it('judges no samples as not flat', () => {
