@@ -44,17 +44,37 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * `values` without the part a covariate explains (least squares): e.g. Redis memory net of the
+ * jobs it holds at each sample, so what remains shows growth beyond the queues' working set.
+ */
+export function netOf(values: readonly number[], covariate: readonly number[]): number[] {
+  const b = fit(covariate, values);
+  const meanX = mean(covariate);
+  return values.map((y, i) => y - b * (covariate[i]! - meanX));
+}
+
 /** Least-squares slope of values against their index (0 for fewer than two values). */
 function slope(values: readonly number[]): number {
-  const n = values.length;
-  if (n < 2) return 0;
-  const meanX = (n - 1) / 2;
-  const meanY = values.reduce((a, b) => a + b, 0) / n;
+  return fit(
+    values.map((_, i) => i),
+    values,
+  );
+}
+
+/** Least-squares slope of y against x (0 when x does not vary). */
+function fit(x: readonly number[], y: readonly number[]): number {
+  const meanX = mean(x);
+  const meanY = mean(y);
   let num = 0;
   let den = 0;
-  values.forEach((y, x) => {
-    num += (x - meanX) * (y - meanY);
-    den += (x - meanX) ** 2;
+  x.forEach((xi, i) => {
+    num += (xi - meanX) * (y[i]! - meanY);
+    den += (xi - meanX) ** 2;
   });
-  return num / den;
+  return den === 0 ? 0 : num / den;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }

@@ -6,7 +6,7 @@ import { memory } from './lib/proc';
 import { fixed, formatTable } from './lib/table';
 import { Teardown } from './lib/teardown';
 import { startStack, type Stack } from './proxy';
-import { flatness, type Flatness } from './flatness';
+import { flatness, netOf } from './flatness';
 
 /**
  * `npm run bench:soak`: memory under a long steady load. The stack of bench:proxy (simulator,
@@ -99,16 +99,25 @@ async function soak(stack: Stack, redis: Redis): Promise<void> {
   );
 
   const steady = samples.filter((s) => s.atSeconds >= WARMUP_SECONDS);
-  // RSS must stay within the band; Redis holds the queues' working set, which comes and goes
-  // with the workers' batches, so Redis is judged by its trend: no growth beyond that
-  const series: Array<[string, (s: Sample) => number, Criterion]> = [
-    ['proxy RSS', (s) => s.proxyRss, 'spread'],
-    ['worker RSS', (s) => s.workerRss, 'spread'],
-    ['Redis used_memory', (s) => s.redisUsed, 'growth'],
+  // RSS must stay within the band. Redis holds the queues' working set, which comes and goes
+  // with the workers' batches: its raw figure is shown, and it is judged by the trend of its
+  // memory net of the jobs it holds (the part the key count explains): no growth beyond that.
+  const series: Array<[string, number[], Criterion]> = [
+    ['proxy RSS', steady.map((s) => s.proxyRss), 'spread'],
+    ['worker RSS', steady.map((s) => s.workerRss), 'spread'],
+    ['Redis used_memory', steady.map((s) => s.redisUsed), 'shown'],
+    [
+      'Redis net of its jobs',
+      netOf(
+        steady.map((s) => s.redisUsed),
+        steady.map((s) => s.redisKeys),
+      ),
+      'growth',
+    ],
   ];
-  const verdicts = series.map(([name, of, criterion]) => {
-    const f = flatness(steady.map(of), TOLERANCE);
-    return { name, f, criterion, pass: passes(f, criterion) };
+  const verdicts = series.map(([name, values, criterion]) => {
+    const f = flatness(values, TOLERANCE);
+    return { name, f, criterion, pass: criterion === 'growth' ? f.growth <= TOLERANCE : f.within };
   });
   console.log(`After warm-up (${steady.length} samples, ${fixed(steady.length * SAMPLE_SECONDS)} s):`);
   console.log(
@@ -120,8 +129,8 @@ async function soak(stack: Stack, redis: Redis): Promise<void> {
         percent(f.minDeviation),
         percent(f.maxDeviation),
         percent(f.growth),
-        criterion === 'spread' ? 'min and max within ±10%' : 'trend ≤ +10%',
-        Number.isNaN(f.median) ? 'no samples' : pass ? 'PASS' : 'FAIL',
+        CRITERIA[criterion],
+        criterion === 'shown' ? '-' : Number.isNaN(f.median) ? 'no samples' : pass ? 'PASS' : 'FAIL',
       ]),
     ),
   );
@@ -130,19 +139,20 @@ async function soak(stack: Stack, redis: Redis): Promise<void> {
     `\nRedis keys after warm-up: ${fixed(Math.min(...keys))}–${fixed(Math.max(...keys))} ` +
       '(jobs waiting or in flight, queue metadata, leases, keystem memory)',
   );
-  const pass = verdicts.every((v) => v.pass);
+  const pass = verdicts.every((v) => v.criterion === 'shown' || v.pass);
   console.log(
     `\ntarget memory flat after warm-up (RSS within ±10%, no Redis growth beyond the queues' working set): ` +
       (pass ? 'PASS' : 'FAIL'),
   );
 }
 
-/** spread: every sample within ±10% of the median; growth: the trend adds at most 10%. */
-type Criterion = 'spread' | 'growth';
+type Criterion = 'spread' | 'growth' | 'shown';
 
-function passes(f: Flatness, criterion: Criterion): boolean {
-  return criterion === 'spread' ? f.within : f.growth <= TOLERANCE;
-}
+const CRITERIA: Record<Criterion, string> = {
+  spread: 'min and max within ±10%',
+  growth: 'trend ≤ +10%',
+  shown: '(moves with the working set)',
+};
 
 function percent(fraction: number): string {
   return `${fraction >= 0 ? '+' : ''}${fixed(fraction * 100, 1)}%`;

@@ -1,4 +1,4 @@
-import { flatness, median } from '../../ops/bench/flatness';
+import { flatness, median, netOf } from '../../ops/bench/flatness';
 
 describe('flatness (the soak verdict)', () => {
   it('passes a series within ±10% of its median and reports the spread', () => {
@@ -25,6 +25,19 @@ describe('flatness (the soak verdict)', () => {
     const f = flatness([3, 3.4, 2.7, 3.3, 2.7, 3.4, 2.8, 3.3], 0.1);
     expect(f.within).toBe(false);
     expect(Math.abs(f.growth)).toBeLessThan(0.05);
+  });
+
+  it('takes out what a covariate explains, keeping a growth of its own', () => {
+    // a working set that happens to be larger towards the end looks like growth
+    const keys = [0, 0, 500, 500, 1000, 1000, 500, 1000];
+    const workingSet = keys.map((k) => 100 + 0.8 * k);
+    expect(flatness(workingSet, 0.1).growth).toBeGreaterThan(0.1);
+    const net = netOf(workingSet, keys);
+    expect(Math.abs(flatness(net, 0.1).growth)).toBeLessThan(1e-9);
+    // a leak beside a working set that only comes and goes stays visible
+    const cycling = [0, 1000, 500, 0, 1000, 500, 0, 1000];
+    const leaking = cycling.map((k, i) => 100 + 0.8 * k + 10 * i);
+    expect(flatness(netOf(leaking, cycling), 0.1).growth).toBeGreaterThan(0.1);
   });
 
   it('judges no samples as not flat', () => {
