@@ -95,7 +95,9 @@ export class ShardConsumer {
 
   private async run(): Promise<void> {
     let carried: Job[] = [];
-    while (!this.stopping) {
+    // jobs the last completions fetched are ours (locked by our token) even when a stop came
+    // meanwhile: they are flushed too, or they would sit locked until their locks expire
+    while (!this.stopping || carried.length > 0) {
       const batch = await this.fill(carried);
       carried = [];
       if (batch.length > 0) carried = await this.flush(batch);
