@@ -11,6 +11,7 @@ import { QueueSink } from '../../src/queue/producer';
 import { STATS_JOB_OPTIONS, createShardQueues } from '../../src/queue/queues';
 import { createRedis } from '../../src/queue/redis';
 import { shardLayout, shardOf } from '../../src/queue/shard';
+import { newEventId } from '../../src/stats/event-id';
 import type { PackEvent } from '../../src/stats/types';
 import { SqliteStore } from '../../src/store/sqlite';
 import { ChildService } from './lib/child';
@@ -51,7 +52,7 @@ function packEvent(keystem: string): PackEvent {
   const at = Date.now();
   return {
     kind: 'pack',
-    eventId: randomUUID(),
+    eventId: newEventId(),
     keystem,
     at,
     stats: {

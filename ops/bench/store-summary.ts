@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { newEventId } from '../../src/stats/event-id';
 import type { PackEvent } from '../../src/stats/types';
 import { MongoStore } from '../../src/store/mongo';
 import { mongoPort } from '../../src/store/mongo-port';
@@ -29,7 +30,7 @@ function event(i: number): PackEvent {
   const ok = statusCode === '200';
   return {
     kind: 'pack',
-    eventId: randomUUID(),
+    eventId: newEventId(),
     keystem: `ks-${String(i % KEYSTEMS).padStart(6, '0')}`,
     at: Date.now(),
     stats: {

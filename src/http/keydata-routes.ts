@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
 import { requireAdmin } from '../admin/auth';
 import type { Logger } from '../log/logger';
 import type { StatsSink } from '../queue/sink';
+import { newEventId } from '../stats/event-id';
 import { keystemReport, summaryReport } from '../stats/report';
 import type { ResetEvent } from '../stats/types';
 import type { StatsStore } from '../store/types';
@@ -94,7 +94,8 @@ export function keydataRoutes({ store, sink, adminToken, logger }: KeydataRoutes
 
   router.delete('/api/keydata/:keystem', requireAdmin(adminToken), async (req, res) => {
     const keystem = parseKeystem(req.params.keystem);
-    const reset: ResetEvent = { kind: 'reset', eventId: randomUUID(), keystem, at: Date.now() };
+    const at = Date.now();
+    const reset: ResetEvent = { kind: 'reset', eventId: newEventId(at), keystem, at };
     await toQueue(() => sink.record(reset));
     res.json({ Message: `delete request sent on keystem ${keystem}` });
   });

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { StatsSink } from '../queue/sink';
+import { newEventId } from '../stats/event-id';
 import { errorReasonOf, usedKeyStemOf } from '../stats/paccurate';
 import { failedStats, packedStats } from '../stats/request-stats';
 import type { PackStats } from '../stats/types';
@@ -170,13 +170,8 @@ export class PackFlow {
    */
   private async recordAndRespond(route: PackRoute, outcome: PackOutcome, res: ServerResponse): Promise<void> {
     const { stats } = outcome;
-    const event = {
-      kind: 'pack' as const,
-      eventId: randomUUID(),
-      keystem: stats.usedKeystem,
-      at: Date.now(),
-      stats,
-    };
+    const at = Date.now();
+    const event = { kind: 'pack' as const, eventId: newEventId(at), keystem: stats.usedKeystem, at, stats };
     try {
       await this.options.sink.record(event);
     } catch (err) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../../src/stats/event-id';
 import type { PackEvent, PackStats, ResetEvent } from '../../src/stats/types';
 
 /** A successful, uncached pack answer; override what a test is about. */
@@ -22,7 +22,7 @@ export function packStats(overrides: Partial<PackStats> = {}): PackStats {
 export function packEvent(keystem: string, at: number, overrides: Partial<PackStats> = {}): PackEvent {
   return {
     kind: 'pack',
-    eventId: randomUUID(),
+    eventId: newEventId(),
     keystem,
     at,
     stats: packStats({ usedKeystem: keystem, ...overrides }),
@@ -30,5 +30,5 @@ export function packEvent(keystem: string, at: number, overrides: Partial<PackSt
 }
 
 export function resetEvent(keystem: string, at: number): ResetEvent {
-  return { kind: 'reset', eventId: randomUUID(), keystem, at };
+  return { kind: 'reset', eventId: newEventId(), keystem, at };
 }

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../../../src/stats/event-id';
 import type { PackEvent, ResetEvent } from '../../../src/stats/types';
 
 /** A pack event as the proxy makes it: one item per request, latency 1 ms, box "box-a". */
 export function packEvent(keystem: string, at = Date.now()): PackEvent {
   return {
     kind: 'pack',
-    eventId: randomUUID(),
+    eventId: newEventId(),
     keystem,
     at,
     stats: {
@@ -25,7 +25,7 @@ export function packEvent(keystem: string, at = Date.now()): PackEvent {
 }
 
 export function resetEvent(keystem: string, at = Date.now()): ResetEvent {
-  return { kind: 'reset', eventId: randomUUID(), keystem, at };
+  return { kind: 'reset', eventId: newEventId(), keystem, at };
 }
 
 /** keystem-00 … keystem-(n-1): 10 characters like a real keystem. */
