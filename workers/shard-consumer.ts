@@ -48,6 +48,7 @@ export class ShardConsumer {
   private readonly token: string;
   private readonly connection: Redis;
   private readonly worker: ManualWorker;
+  private readonly waitKey: string;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private aborted = false;
@@ -58,13 +59,17 @@ export class ShardConsumer {
   constructor(private readonly opts: ShardConsumerOptions) {
     this.log = opts.logger.child({ shard: opts.shard, epoch: opts.epoch });
     this.token = `${opts.workerId}:${opts.shard}:${opts.epoch}`;
-    this.connection = opts.connection.duplicate({ connectionName: `pacproxy-shard-${opts.shard}` });
+    this.connection = opts.connection.duplicate({
+      connectionName: `pacproxy-shard-${opts.shard}`,
+      enableAutoPipelining: true,
+    });
     this.worker = ManualWorker.create(
       shardLayout(opts.shard),
       this.connection,
       opts.workerId,
       opts.lockDurationMs,
     );
+    this.waitKey = this.worker.toKey('wait');
     this.worker.on('error', (err) => this.log.debug({ err }, 'BullMQ worker error'));
     this.worker.on('stalled', () => this.countStalled());
   }
@@ -105,7 +110,7 @@ export class ShardConsumer {
     }
   }
 
-  /** Collects a batch: blocks while idle, then fetches concurrently until full or the window closes. */
+  /** Collects a batch: blocks while idle, then fetches what is waiting until full or the window closes. */
   private async fill(carried: Job[]): Promise<Job[]> {
     const batch = [...carried];
     const { flushMaxJobs, flushIntervalMs } = this.opts;
@@ -115,19 +120,16 @@ export class ShardConsumer {
       batch.push(first);
     }
     const deadline = Date.now() + flushIntervalMs;
-    // fetches in flight: as many as the completions brought (they found a backlog), doubling
-    // while every fetch finds a job, falling back when the queue runs dry — few round trips
-    // under a backlog, one call per poll when jobs trickle in, few wasted calls
-    let width = Math.max(16, carried.length);
     while (batch.length < flushMaxJobs && !this.stopping && Date.now() < deadline) {
-      const wanted = Math.min(flushMaxJobs - batch.length, width);
+      // as many fetches, all in flight at once, as jobs are waiting: a fetch that finds the
+      // queue empty costs Redis a whole script, counting the waiting jobs costs it an LLEN
+      const wanted = Math.min(flushMaxJobs - batch.length, await this.waitingJobs());
       const fetched = await Promise.all(
         Array.from({ length: wanted }, () => this.worker.getNextJob(this.token, { block: false })),
       );
       const found = fetched.filter((job) => job !== undefined);
       batch.push(...found);
-      width = Math.max(1, found.length * 2);
-      if (found.length < wanted) {
+      if (found.length === 0) {
         // the queue ran dry: a batch at least half full, or the rest of a backlog (the last
         // batch was that big), is flushed now — waiting would only delay it; a small batch of
         // light traffic waits for more, within the window
@@ -136,6 +138,11 @@ export class ShardConsumer {
       }
     }
     return batch;
+  }
+
+  /** Jobs in the shard queue's wait list (none while the queue is paused: they are moved aside). */
+  private waitingJobs(): Promise<number> {
+    return this.connection.llen(this.waitKey);
   }
 
   /** Applies a batch, then completes it; answers the jobs the completions fetched next. */
@@ -152,9 +159,9 @@ export class ShardConsumer {
       clearInterval(keepLocks);
     }
     if (!committed) return [];
-    // each completion also fetches the next job (BullMQ's own loop does the same): those
-    // jobs start the next batch, one Redis call per job
-    return this.complete(batch, !this.stopping);
+    // completions also fetch the next jobs (BullMQ's own loop does the same), as many as are
+    // waiting: those jobs start the next batch, one Redis call per job
+    return this.complete(batch, this.stopping ? 0 : await this.waitingJobs());
   }
 
   /** Dead letters, then the store transaction; retried with backoff until done or aborted. */
@@ -208,12 +215,13 @@ export class ShardConsumer {
   }
 
   /**
-   * Completes every job of a committed batch, all calls in flight at once. A refused completion
+   * Completes every job of a committed batch, all calls in flight at once, the first
+   * `fetchNext` of them also fetching a job each. A refused completion
    * means the job's lock passed to another worker (it re-delivers it; the ledger skips it).
    */
-  private async complete(batch: Job[], fetchNext: boolean): Promise<Job[]> {
+  private async complete(batch: Job[], fetchNext: number): Promise<Job[]> {
     const results = await Promise.allSettled(
-      batch.map((job) => job.moveToCompleted(null, this.token, fetchNext)),
+      batch.map((job, i) => job.moveToCompleted(null, this.token, i < fetchNext)),
     );
     const next: Job[] = [];
     let refused = 0;
