@@ -45,7 +45,18 @@ export class RedisProcess {
     await this.signal('SIGKILL');
   }
 
+  /** SIGSTOP: Redis stays connected but answers nothing (a stall, not a crash). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT after `pause()`: Redis answers again, the commands sent meanwhile included. */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
+    this.resume(); // a paused server would hold SIGTERM until continued
     await this.signal('SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -11,7 +11,8 @@ import { NodeProcess } from './support/worker-process';
 /**
  * Issue #4, test 2: redis-server is SIGKILLed mid-stream and restarted on its AOF. The proxy
  * keeps answering 200 meanwhile (its events go to the fsync'd outbox and are replayed), and
- * in the end every keystem's totals are exact.
+ * in the end every keystem's totals are exact. The same for a Redis that stalls (SIGSTOP)
+ * instead of dying.
  */
 describe('pipeline: Redis crash', () => {
   let h: PipelineHarness;
@@ -62,6 +63,27 @@ describe('pipeline: Redis crash', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     const counted = await h.settle(ks, 900);
     for (const k of ks) expect(counted.get(k)).toBe(60);
+    expect((await h.jobsLeft()).failed).toBe(0);
+  });
+
+  it('answers 200 while Redis is silent (SIGSTOP) and counts every request once after SIGCONT', async () => {
+    const ks = keystems(10);
+    h.startWorker('worker-a');
+    const round = (n: number) => Array.from({ length: n }, (_, i) => ks[i % ks.length]!);
+
+    const statuses = await sendPacks(port, round(100));
+    h.server.pause();
+    // the enqueues sent to the silent server time out into the outbox, but stay queued on
+    // the connection: when Redis answers again they run too, and the outbox replays the same
+    // events — the store's ledger must count each once
+    statuses.push(...(await sendPacks(port, round(100))));
+    expect(await outboxed()).toBeGreaterThan(0);
+    h.server.resume();
+    statuses.push(...(await sendPacks(port, round(100))));
+
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const counted = await h.settle(ks, 300);
+    for (const k of ks) expect(counted.get(k)).toBe(30);
     expect((await h.jobsLeft()).failed).toBe(0);
   });
 });
