@@ -1,4 +1,4 @@
-import type { Job, Queue } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
@@ -6,7 +6,8 @@ import { InvalidEventError, decodeEvent } from '../src/queue/event-codec';
 import { shardLayout } from '../src/queue/shard';
 import type { StatsEvent } from '../src/stats/types';
 import type { StatsStore } from '../src/store/types';
-import { ManualWorker } from './manual-worker';
+import { JobBatches, type RefusedCompletion, type TakenJob } from './job-batches';
+import { createManualWorker } from './manual-worker';
 
 export interface ShardConsumerOptions {
   shard: number;
@@ -33,7 +34,7 @@ export function backoffMs(attempt: number): number {
 
 interface Decoded {
   events: StatsEvent[];
-  invalid: Array<{ job: Job; reason: string }>;
+  invalid: Array<{ job: TakenJob; reason: string }>;
 }
 
 /**
@@ -42,13 +43,15 @@ interface Decoded {
  * ledger skips re-deliveries), and only then complete them in BullMQ. A store failure retries
  * the same batch with backoff while the jobs' locks are kept alive; nothing is completed
  * before its commit. Unreadable jobs go to the dead-letter queue with their reason.
+ * An idle consumer waits in BullMQ's blocking fetch; the rest of a batch is taken, and the whole
+ * batch completed, a few hundred jobs per Redis script call (job-batches.ts).
  */
 export class ShardConsumer {
   private readonly log: Logger;
   private readonly token: string;
   private readonly connection: Redis;
-  private readonly worker: ManualWorker;
-  private readonly waitKey: string;
+  private readonly worker: Worker;
+  private readonly jobs: JobBatches;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private aborted = false;
@@ -63,13 +66,19 @@ export class ShardConsumer {
       connectionName: `pacproxy-shard-${opts.shard}`,
       enableAutoPipelining: true,
     });
-    this.worker = ManualWorker.create(
+    this.worker = createManualWorker(
       shardLayout(opts.shard),
       this.connection,
       opts.workerId,
       opts.lockDurationMs,
     );
-    this.waitKey = this.worker.toKey('wait');
+    this.jobs = new JobBatches({
+      connection: this.connection,
+      toKey: (type) => this.worker.toKey(type),
+      token: this.token,
+      lockDurationMs: opts.lockDurationMs,
+      workerName: opts.workerId,
+    });
     this.worker.on('error', (err) => this.log.debug({ err }, 'BullMQ worker error'));
     this.worker.on('stalled', () => this.countStalled());
   }
@@ -99,35 +108,26 @@ export class ShardConsumer {
   }
 
   private async run(): Promise<void> {
-    let carried: Job[] = [];
-    // jobs the last completions fetched are ours (locked by our token) even when a stop came
-    // meanwhile: they are flushed too, or they would sit locked until their locks expire
-    while (!this.stopping || carried.length > 0) {
-      const batch = await this.fill(carried);
-      carried = [];
-      if (batch.length > 0) carried = await this.flush(batch);
+    while (!this.stopping) {
+      const batch = await this.fill();
+      if (batch.length > 0) await this.flush(batch);
       this.lastBatch = batch.length;
     }
   }
 
-  /** Collects a batch: blocks while idle, then fetches what is waiting until full or the window closes. */
-  private async fill(carried: Job[]): Promise<Job[]> {
-    const batch = [...carried];
+  /** Collects a batch: blocks while idle, then takes what is waiting until full or the window closes. */
+  private async fill(): Promise<TakenJob[]> {
     const { flushMaxJobs, flushIntervalMs } = this.opts;
+    // a backlog needs no blocking wait: the first take finds it
+    const batch = this.lastBatch > 0 ? await this.jobs.take(flushMaxJobs) : [];
     if (batch.length === 0) {
       const first = await this.worker.getNextJob(this.token, { block: true });
       if (!first) return batch;
-      batch.push(first);
+      batch.push({ id: first.id!, name: first.name, data: first.data as unknown });
     }
     const deadline = Date.now() + flushIntervalMs;
     while (batch.length < flushMaxJobs && !this.stopping && Date.now() < deadline) {
-      // as many fetches, all in flight at once, as jobs are waiting: a fetch that finds the
-      // queue empty costs Redis a whole script, counting the waiting jobs costs it an LLEN
-      const wanted = Math.min(flushMaxJobs - batch.length, await this.waitingJobs());
-      const fetched = await Promise.all(
-        Array.from({ length: wanted }, () => this.worker.getNextJob(this.token, { block: false })),
-      );
-      const found = fetched.filter((job) => job !== undefined);
+      const found = await this.jobs.take(flushMaxJobs - batch.length);
       batch.push(...found);
       if (found.length === 0) {
         // the queue ran dry: a batch at least half full, or the rest of a backlog (the last
@@ -140,13 +140,8 @@ export class ShardConsumer {
     return batch;
   }
 
-  /** Jobs in the shard queue's wait list (none while the queue is paused: they are moved aside). */
-  private waitingJobs(): Promise<number> {
-    return this.connection.llen(this.waitKey);
-  }
-
-  /** Applies a batch, then completes it; answers the jobs the completions fetched next. */
-  private async flush(batch: Job[]): Promise<Job[]> {
+  /** Applies a batch, then completes it. */
+  private async flush(batch: TakenJob[]): Promise<void> {
     const { events, invalid } = decodeAll(batch);
     const keepLocks = setInterval(
       () => void this.extendLocks(batch),
@@ -158,10 +153,7 @@ export class ShardConsumer {
     } finally {
       clearInterval(keepLocks);
     }
-    if (!committed) return [];
-    // completions also fetch the next jobs (BullMQ's own loop does the same), as many as are
-    // waiting: those jobs start the next batch, one Redis call per job
-    return this.complete(batch, this.stopping ? 0 : await this.waitingJobs());
+    if (committed) await this.complete(batch);
   }
 
   /** Dead letters, then the store transaction; retried with backoff until done or aborted. */
@@ -215,37 +207,29 @@ export class ShardConsumer {
   }
 
   /**
-   * Completes every job of a committed batch, all calls in flight at once, the first
-   * `fetchNext` of them also fetching a job each. A refused completion
-   * means the job's lock passed to another worker (it re-delivers it; the ledger skips it).
+   * Completes every job of a committed batch. A refused completion means the job's lock passed
+   * to another worker (it re-delivers the job; the ledger skips it). Should Redis fail here,
+   * the jobs stay locked until their locks expire and are then re-delivered, and skipped.
    */
-  private async complete(batch: Job[], fetchNext: number): Promise<Job[]> {
-    const results = await Promise.allSettled(
-      batch.map((job, i) => job.moveToCompleted(null, this.token, i < fetchNext)),
-    );
-    const next: Job[] = [];
-    let refused = 0;
-    for (const result of results) {
-      if (result.status === 'rejected') {
-        refused += 1;
-        continue;
-      }
-      const job = await this.worker.fetchedJob(result.value, this.token);
-      if (job) next.push(job);
+  private async complete(batch: readonly TakenJob[]): Promise<void> {
+    let refused: RefusedCompletion[];
+    try {
+      refused = await this.jobs.complete(batch.map((job) => job.id));
+    } catch (err) {
+      this.log.warn({ err, jobs: batch.length }, 'completions failed; the jobs will be re-delivered');
+      return;
     }
-    if (refused > 0) {
-      const reason = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    if (refused.length > 0) {
       this.log.warn(
-        { refused, err: reason.reason },
+        { refused: refused.length, code: refused[0]!.code },
         'completions refused (locks lost); those jobs will be re-delivered',
       );
     }
-    return next;
   }
 
-  private async extendLocks(batch: Job[]): Promise<void> {
+  private async extendLocks(batch: readonly TakenJob[]): Promise<void> {
     try {
-      const ids = batch.map((j) => j.id!);
+      const ids = batch.map((j) => j.id);
       const failed = await this.worker.extendJobLocks(
         ids,
         ids.map(() => this.token),
@@ -282,7 +266,7 @@ export class ShardConsumer {
   }
 }
 
-function decodeAll(batch: readonly Job[]): Decoded {
+function decodeAll(batch: readonly TakenJob[]): Decoded {
   const decoded: Decoded = { events: [], invalid: [] };
   for (const job of batch) {
     try {

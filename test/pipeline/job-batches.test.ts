@@ -1,0 +1,143 @@
+import type { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createShardQueues } from '../../src/queue/queues';
+import { shardLayout } from '../../src/queue/shard';
+import type { PackEvent } from '../../src/stats/types';
+import { JobBatches } from '../../workers/job-batches';
+import { createManualWorker } from '../../workers/manual-worker';
+import { RedisProcess } from '../helpers/redis-server';
+import { waitFor } from '../helpers/wait';
+import { packEvent } from './support/events';
+
+/**
+ * The batch scripts against a real Redis and BullMQ's own view of the queue: what they take
+ * and complete must look to BullMQ (counts, locks, stalled checker, lock extension) exactly
+ * like jobs moved by BullMQ's scripts.
+ */
+describe('JobBatches (taking and completing jobs a batch per script call)', () => {
+  let server: RedisProcess;
+  let redis: Redis;
+  let queue: Queue;
+  let worker: Worker;
+  let workerConnection: Redis;
+
+  beforeAll(async () => {
+    server = await RedisProcess.start();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  beforeEach(async () => {
+    redis = new Redis(server.url, { maxRetriesPerRequest: null });
+    await redis.flushall();
+    queue = createShardQueues(redis, 1)[0]!;
+    workerConnection = redis.duplicate();
+    // a short lock duration makes its stalled checker run every half second
+    worker = createManualWorker(shardLayout(0), workerConnection, 'test-worker', 1000);
+  });
+  afterEach(async () => {
+    await worker.close(true);
+    await queue.close();
+    workerConnection.disconnect();
+    redis.disconnect();
+  });
+
+  function batches(token: string, lockDurationMs = 30_000): JobBatches {
+    return new JobBatches({
+      connection: redis,
+      toKey: (type) => worker.toKey(type),
+      token,
+      lockDurationMs,
+      workerName: 'test-worker',
+    });
+  }
+
+  async function addEvents(n: number): Promise<PackEvent[]> {
+    const events = Array.from({ length: n }, () => packEvent('acme'));
+    await queue.addBulk(events.map((e) => ({ name: e.kind, data: e, opts: { jobId: e.eventId } })));
+    return events;
+  }
+
+  const lockOf = (id: string) => redis.get(`${worker.toKey(id)}:lock`);
+
+  it('takes waiting jobs oldest first, locked by its token, as BullMQ would make them active', async () => {
+    const events = await addEvents(600); // more than one script call's worth
+    const taken = await batches('token-a').take(550);
+
+    expect(taken.map((j) => j.id)).toEqual(events.slice(0, 550).map((e) => e.eventId));
+    expect(taken[0]).toEqual({ id: events[0]!.eventId, name: 'pack', data: events[0] });
+    expect(await queue.getJobCounts('wait', 'active')).toEqual({ wait: 50, active: 550 });
+    expect(await lockOf(taken[549]!.id)).toBe('token-a');
+    const job = await queue.getJob(taken[0]!.id);
+    expect(job?.processedOn).toBeGreaterThan(0);
+    expect(job?.processedBy).toBe('test-worker');
+    expect(await job?.getState()).toBe('active');
+  });
+
+  it('takes nothing from a paused queue, and what is left once it is empty', async () => {
+    await addEvents(3);
+    await queue.pause();
+    expect(await batches('t').take(10)).toEqual([]);
+    await queue.resume();
+    expect(await batches('t').take(10)).toHaveLength(3);
+    expect(await batches('t').take(10)).toEqual([]);
+  });
+
+  it('completes and removes the jobs it holds, with a completed event each', async () => {
+    await addEvents(300);
+    const jobs = batches('token-a');
+    const taken = await jobs.take(300);
+
+    expect(await jobs.complete(taken.map((j) => j.id))).toEqual([]);
+    expect(await queue.getJobCounts('wait', 'active', 'completed', 'failed')).toEqual({
+      wait: 0,
+      active: 0,
+      completed: 0,
+      failed: 0,
+    });
+    expect(await queue.getJob(taken[0]!.id)).toBeUndefined();
+    expect(await lockOf(taken[0]!.id)).toBeNull();
+    const events = await redis.xrange(worker.toKey('events'), '-', '+');
+    const completed = events.filter(([, fields]) => fields[1] === 'completed');
+    expect(completed).toHaveLength(300);
+  });
+
+  it('refuses to complete a job whose lock another token holds, or that is gone', async () => {
+    const [first, second] = await addEvents(2);
+    const jobs = batches('token-a');
+    await jobs.take(2);
+    await redis.set(`${worker.toKey(first!.eventId)}:lock`, 'token-b');
+
+    const refused = await jobs.complete([first!.eventId, second!.eventId, 'no-such-job']);
+
+    expect(refused).toEqual([
+      { id: first!.eventId, code: -6 },
+      { id: 'no-such-job', code: -1 },
+    ]);
+    expect(await (await queue.getJob(first!.eventId))?.getState()).toBe('active');
+    expect(await queue.getJob(second!.eventId)).toBeUndefined();
+  });
+
+  it("leaves jobs whose owner died to BullMQ's stalled checker, which returns them to wait", async () => {
+    await addEvents(5);
+    const taken = await batches('dead-owner', 300).take(5);
+    await waitFor(async () => (await lockOf(taken[0]!.id)) === null, { what: 'the locks to expire' });
+
+    void worker.startStalledCheckTimer();
+
+    await waitFor(async () => (await queue.getWaitingCount()) === 5, { what: 'jobs back in wait' });
+    expect(await queue.getActiveCount()).toBe(0);
+  });
+
+  it("lets BullMQ's lock extension keep its locks alive", async () => {
+    await addEvents(2);
+    const taken = await batches('token-a', 1000).take(2);
+    const ids = taken.map((j) => j.id);
+
+    const failed = await worker.extendJobLocks(ids, ['token-a', 'token-a'], 60_000);
+
+    expect(failed).toEqual([]);
+    expect(await redis.pttl(`${worker.toKey(ids[0]!)}:lock`)).toBeGreaterThan(1000);
+  });
+});
