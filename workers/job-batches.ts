@@ -95,7 +95,7 @@ return codes
 
 /**
  * Jobs per script call: a script blocks Redis while it runs (~5–10 µs a job), so a batch of a
- * thousand goes as several calls, in flight together, between which other clients' commands run.
+ * thousand goes as several calls, between which other clients' commands run.
  */
 const JOBS_PER_CALL = 250;
 
@@ -145,30 +145,29 @@ export class JobBatches {
     this.jobPrefix = toKey('');
   }
 
-  /** Takes up to `max` waiting jobs, oldest first, locked by the token; none while the queue is paused. */
+  /**
+   * Takes up to `max` waiting jobs, oldest first, locked by the token; none while the queue is
+   * paused. A call that comes back short found the queue empty, so no further call is made.
+   */
   async take(max: number): Promise<TakenJob[]> {
     const { token, lockDurationMs, workerName } = this.opts;
-    const now = String(Date.now());
-    const calls: Array<Promise<string[]>> = [];
-    for (let left = max; left > 0; left -= JOBS_PER_CALL) {
-      const n = String(Math.min(left, JOBS_PER_CALL));
-      calls.push(
-        this.redis.pacproxyTakeJobs(
-          ...this.takeKeys,
-          this.jobPrefix,
-          now,
-          token,
-          String(lockDurationMs),
-          workerName,
-          n,
-        ),
-      );
-    }
     const jobs: TakenJob[] = [];
-    for (const flat of await Promise.all(calls)) {
+    for (let left = max; left > 0;) {
+      const wanted = Math.min(left, JOBS_PER_CALL);
+      const flat = await this.redis.pacproxyTakeJobs(
+        ...this.takeKeys,
+        this.jobPrefix,
+        String(Date.now()),
+        token,
+        String(lockDurationMs),
+        workerName,
+        String(wanted),
+      );
       for (let i = 0; i < flat.length; i += 3) {
         jobs.push({ id: flat[i]!, name: flat[i + 1]!, data: parseJson(flat[i + 2]!) });
       }
+      if (flat.length / 3 < wanted) break;
+      left -= wanted;
     }
     return jobs;
   }
