@@ -1,6 +1,7 @@
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/log/logger';
 import { Metrics } from '../src/metrics/metrics';
+import { boundHeapGrowth } from '../src/runtime/heap';
 import { serveMetrics } from '../src/runtime/metrics-server';
 import { onShutdownSignal } from '../src/runtime/shutdown';
 import { createStore } from '../src/store';
@@ -12,6 +13,7 @@ import { ShardWorker } from './worker';
  * SIGTERM/SIGINT: stop taking shards, flush and complete open batches, release, exit 0.
  */
 async function main(): Promise<void> {
+  boundHeapGrowth();
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const metrics = new Metrics();

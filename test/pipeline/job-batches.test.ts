@@ -35,6 +35,7 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
     workerConnection = redis.duplicate();
     // a short lock duration makes its stalled checker run every half second
     worker = createManualWorker(shardLayout(0), workerConnection, 'test-worker', 1000);
+    await worker.waitUntilReady();
   });
   afterEach(async () => {
     await worker.close(true);
@@ -73,6 +74,15 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
     expect(job?.processedOn).toBeGreaterThan(0);
     expect(job?.processedBy).toBe('test-worker');
     expect(await job?.getState()).toBe('active');
+  });
+
+  it('hands over job data that is not JSON as its raw text (the consumer dead-letters it)', async () => {
+    const [event] = await addEvents(1);
+    await redis.hset(worker.toKey(event!.eventId), 'data', '{not json');
+
+    const [job] = await batches('t').take(1);
+
+    expect(job).toEqual({ id: event!.eventId, name: 'pack', data: '{not json' });
   });
 
   it('takes nothing from a paused queue, and what is left once it is empty', async () => {
