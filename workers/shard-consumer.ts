@@ -108,10 +108,19 @@ export class ShardConsumer {
   }
 
   private async run(): Promise<void> {
-    while (!this.stopping) {
-      const batch = await this.fill();
-      if (batch.length > 0) await this.flush(batch);
-      this.lastBatch = batch.length;
+    for (let failures = 0; !this.stopping;) {
+      try {
+        const batch = await this.fill();
+        if (batch.length > 0) await this.flush(batch);
+        this.lastBatch = batch.length;
+        failures = 0;
+      } catch (err) {
+        // Redis refused a fetch (out of memory, say): the shard must not stay unconsumed once
+        // it recovers. Jobs taken before the failure stay locked and come back when their
+        // locks expire; the ledger skips any that were applied.
+        this.log[failures === 0 ? 'error' : 'debug']({ err, failures }, 'fetching jobs failed; retrying');
+        await this.sleep(backoffMs(failures++));
+      }
     }
   }
 
