@@ -123,7 +123,7 @@ const error = (description: string, headers?: Answer['headers']): Answer => ({
   body: errorBodySchema,
   ...(headers ? { headers } : {}),
 });
-const storeUnavailable = error('the statistics store did not answer: retry later', noStore);
+const storeUnavailable = error('the statistics store did not answer: retry later');
 const badKeystem = error('the keystem is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
 
 const packBody = {
