@@ -1,6 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createSimulator, DEFAULT_BEHAVIOR, type Simulator } from '../../ops/paccurate-sim/simulator';
@@ -13,6 +12,7 @@ import { startProxy, type ProxyRole } from '../../src/runtime/proxy-role';
 import { SqliteStore } from '../../src/store/sqlite';
 import { PaccurateClient } from '../../src/upstream/paccurate-client';
 import { ShardWorker } from '../../workers/worker';
+import { listenLocal } from '../helpers/net';
 import { RedisProcess } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { AnswerChecker, type LiveAnswer, type OpenApiDocument } from './answer-checker';
@@ -44,13 +44,6 @@ async function call(base: string, method: string, url: string, opts: Call = {}):
   const res = await fetch(base + url, { method, headers, body: opts.body });
   return { status: res.status, headers: Object.fromEntries(res.headers), text: await res.text() };
 }
-
-const listen = (server: Server) =>
-  new Promise<string>((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
 
 describe('live answers against GET /openapi.json', () => {
   let redis: RedisProcess;
@@ -202,7 +195,7 @@ describe('live answers against GET /openapi.json', () => {
     const server = createServer(
       requestListener(createApp({ config, logger, sink: refusing, upstream, store })),
     );
-    const at = await listen(server);
+    const at = await listenLocal(server);
     try {
       for (const route of ['/', '/pack'] as const) {
         await expectAnswer(503, 'POST', route, route, { body: fixture, authorization: KEY }, at);
