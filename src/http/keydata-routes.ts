@@ -25,10 +25,18 @@ export const keystemParamSchema = z
   .describe('a keystem: 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
 
 const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
 
 /** The query of `GET /api/keydata`. */
 export const pageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100).describe('keystems per page'),
+  // digits only (no "1e2", " 5" or "0x10"), documented as the integer they stand for
+  limit: z
+    .preprocess(
+      (v) => (typeof v === 'string' && /^\d{1,4}$/.test(v) ? Number(v) : v),
+      z.number().int().min(1).max(MAX_PAGE),
+    )
+    .default(DEFAULT_PAGE)
+    .describe(`keystems per page; default ${DEFAULT_PAGE}`),
   after: z.string().min(1).max(256).optional().describe('the `next` of the previous page'),
 });
 
