@@ -4,9 +4,9 @@ import { requireAdmin } from '../admin/auth';
 import type { Logger } from '../log/logger';
 import type { StatsSink } from '../queue/sink';
 import { newEventId } from '../stats/event-id';
-import { keystemReport, summaryReport } from '../stats/report';
+import { keystemReport, summaryReport, type KeystemReport, type SummaryReport } from '../stats/report';
 import type { ResetEvent } from '../stats/types';
-import type { StatsStore } from '../store/types';
+import type { KeystemPage, StatsStore } from '../store/types';
 import type { ResetAccepted } from './answers';
 import { HttpError } from './errors';
 
@@ -63,7 +63,7 @@ function parsePage(query: Record<string, unknown>): { limit: number; after?: str
 }
 
 /** Aggregates are read live from the store: no cache may keep an old answer. */
-function sendFresh(res: Response, body: unknown): void {
+function sendFresh(res: Response, body: KeystemReport | SummaryReport | KeystemPage): void {
   res.setHeader('Cache-Control', 'no-store');
   res.json(body);
 }

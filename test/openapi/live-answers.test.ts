@@ -83,7 +83,8 @@ describe('live answers against GET /openapi.json', () => {
       PORT: 0,
       HOST: '127.0.0.1',
       PACCURATE_URL: sim.url,
-      PACCURATE_TIMEOUT_MS: 1000,
+      // long enough for a loaded machine's simulator; the 504 case waits this long, twice
+      PACCURATE_TIMEOUT_MS: 3000,
       BODY_LIMIT: '16kb',
       ADMIN_TOKEN: TOKEN,
       OUTBOX_DIR: path.join(dir, 'outbox'),
@@ -191,7 +192,7 @@ describe('live answers against GET /openapi.json', () => {
       record: () => Promise.reject(new Error('Redis and the outbox both failed')),
       close: async () => undefined,
     };
-    const upstream = new PaccurateClient({ url: sim.url, timeoutMs: 1000 });
+    const upstream = new PaccurateClient({ url: sim.url, timeoutMs: 10_000 });
     const server = createServer(
       requestListener(createApp({ config, logger, sink: refusing, upstream, store })),
     );
