@@ -55,12 +55,15 @@ const docsCsp = helmet.contentSecurityPolicy({
   },
 });
 
-/** `GET /openapi.json`, `GET /docs` and the page's files. The document is built once. */
+/** The document as served: built on first request, once per process (it never changes). */
+let documentJson: string | undefined;
+
+/** `GET /openapi.json`, `GET /docs` and the page's files. */
 export function docsRoutes(): Router {
-  const document = JSON.stringify(openApiDocument());
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(document);
+    documentJson ??= JSON.stringify(openApiDocument());
+    res.type('application/json').send(documentJson);
   });
   router.get('/docs', docsCsp, (_req, res) => {
     res.type('html').send(DOCS_PAGE);
