@@ -8,10 +8,12 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import { metricsRoute } from '../metrics/metrics-route';
 import { QueueGauges } from '../metrics/queue-gauges';
+import { docsRoutes } from '../openapi/docs-routes';
 import type { StatsSink } from '../queue/sink';
 import { KeystemMemory } from '../upstream/keystem-memory';
 import type { Upstream } from '../upstream/types';
 import type { StatsStore } from '../store/types';
+import type { Health } from './answers';
 import { errorHandler, notFound } from './errors';
 import { keydataRoutes } from './keydata-routes';
 import { packRoutes, type PackRoutes } from './pack-routes';
@@ -67,8 +69,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok' } satisfies Health);
   });
+  app.use(docsRoutes());
 
   if (deps.store) {
     app.use(

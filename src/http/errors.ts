@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../log/logger';
+import type { ErrorBody } from './answers';
 
 /**
  * An error that maps to an HTTP answer `{"Message": …}` with `status`.
@@ -49,6 +50,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const error = known ?? new HttpError(500, 'PACPROXY_ERR_INTERNAL', 'internal error');
     if (!known) logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
     if (res.headersSent) return res.end();
-    res.status(error.status).json({ Message: error.message });
+    res.status(error.status).json({ Message: error.message } satisfies ErrorBody);
   };
 }

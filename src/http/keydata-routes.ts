@@ -1,11 +1,13 @@
 import { Router, type Response } from 'express';
+import { z } from 'zod';
 import { requireAdmin } from '../admin/auth';
 import type { Logger } from '../log/logger';
 import type { StatsSink } from '../queue/sink';
 import { newEventId } from '../stats/event-id';
-import { keystemReport, summaryReport } from '../stats/report';
+import { keystemReport, summaryReport, type KeystemReport, type SummaryReport } from '../stats/report';
 import type { ResetEvent } from '../stats/types';
-import type { StatsStore } from '../store/types';
+import type { KeystemPage, StatsStore } from '../store/types';
+import type { ResetAccepted } from './answers';
 import { HttpError } from './errors';
 
 export interface KeydataRoutesOptions {
@@ -16,39 +18,52 @@ export interface KeydataRoutesOptions {
   logger: Logger;
 }
 
-const KEYSTEM = /^[A-Za-z0-9_-]{1,64}$/;
+/** The `{keystem}` of the keydata paths. */
+export const keystemParamSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/)
+  .describe('a keystem: 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
+
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
+/** The query of `GET /api/keydata`. */
+export const pageQuerySchema = z.object({
+  // digits only (no "1e2", " 5" or "0x10"), documented as the integer they stand for
+  limit: z
+    .preprocess(
+      (v) => (typeof v === 'string' && /^\d{1,4}$/.test(v) ? Number(v) : v),
+      z.number().int().min(1).max(MAX_PAGE),
+    )
+    .default(DEFAULT_PAGE)
+    .describe(`keystems per page; default ${DEFAULT_PAGE}`),
+  after: z.string().min(1).max(256).optional().describe('the `next` of the previous page'),
+});
+
 function parseKeystem(value: unknown): string {
-  if (typeof value !== 'string' || !KEYSTEM.test(value)) {
+  const parsed = keystemParamSchema.safeParse(value);
+  if (!parsed.success) {
     throw new HttpError(
       400,
       'PACPROXY_ERR_BAD_KEYSTEM',
       'a keystem is 1 to 64 characters of A-Z, a-z, 0-9, _ and -',
     );
   }
-  return value;
+  return parsed.data;
 }
 
 function parsePage(query: Record<string, unknown>): { limit: number; after?: string } {
-  const { limit = String(DEFAULT_PAGE), after } = query;
-  if (
-    typeof limit !== 'string' ||
-    !/^\d{1,4}$/.test(limit) ||
-    Number(limit) < 1 ||
-    Number(limit) > MAX_PAGE
-  ) {
-    throw new HttpError(400, 'PACPROXY_ERR_BAD_PAGE', `limit is a whole number from 1 to ${MAX_PAGE}`);
-  }
-  if (after !== undefined && (typeof after !== 'string' || after.length < 1 || after.length > 256)) {
-    throw new HttpError(400, 'PACPROXY_ERR_BAD_PAGE', 'after is the `next` of the previous page');
-  }
-  return after === undefined ? { limit: Number(limit) } : { limit: Number(limit), after };
+  const parsed = pageQuerySchema.safeParse(query);
+  if (parsed.success) return parsed.data;
+  const message =
+    parsed.error.issues[0]?.path[0] === 'limit'
+      ? `limit is a whole number from 1 to ${MAX_PAGE}`
+      : 'after is the `next` of the previous page';
+  throw new HttpError(400, 'PACPROXY_ERR_BAD_PAGE', message);
 }
 
 /** Aggregates are read live from the store: no cache may keep an old answer. */
-function sendFresh(res: Response, body: unknown): void {
+function sendFresh(res: Response, body: KeystemReport | SummaryReport | KeystemPage): void {
   res.setHeader('Cache-Control', 'no-store');
   res.json(body);
 }
@@ -97,7 +112,8 @@ export function keydataRoutes({ store, sink, adminToken, logger }: KeydataRoutes
     const at = Date.now();
     const reset: ResetEvent = { kind: 'reset', eventId: newEventId(at), keystem, at };
     await toQueue(() => sink.record(reset));
-    res.json({ Message: `delete request sent on keystem ${keystem}` });
+    const accepted: ResetAccepted = { Message: `delete request sent on keystem ${keystem}` };
+    res.json(accepted);
   });
 
   return router;

@@ -10,6 +10,7 @@ import { apiKeyOf } from '../upstream/api-key';
 import { UpstreamError } from '../upstream/errors';
 import type { KeystemMemory } from '../upstream/keystem-memory';
 import type { CacheResult, PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
+import type { ErrorBody, PackErrorBody } from './answers';
 import { HttpError } from './errors';
 import { readPackBody } from './read-pack-request';
 
@@ -188,11 +189,16 @@ export class PackFlow {
     if (route === '/pack') {
       const statsHeader = asciiJson(stats);
       if (answer) this.send(res, status, answer.contentType, answer.body, statsHeader);
-      else this.send(res, status, JSON_TYPE, JSON.stringify({ Message: message }), statsHeader);
+      else this.send(res, status, JSON_TYPE, errorJson(message ?? ''), statsHeader);
     } else if (message === undefined) {
       this.send(res, 200, JSON_TYPE, JSON.stringify(stats));
     } else {
-      this.send(res, status, JSON_TYPE, JSON.stringify({ Message: message, ...stats }));
+      this.send(
+        res,
+        status,
+        JSON_TYPE,
+        JSON.stringify({ Message: message, ...stats } satisfies PackErrorBody),
+      );
     }
     this.count(route, outcome, res.statusCode);
     this.requestLog.info(
@@ -248,10 +254,9 @@ export class PackFlow {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const UNAVAILABLE = JSON.stringify({
-  Message: 'statistics are unavailable, so the request was not counted: retry it',
-});
-const INTERNAL_ERROR = JSON.stringify({ Message: 'internal error' });
+const errorJson = (message: string) => JSON.stringify({ Message: message } satisfies ErrorBody);
+const UNAVAILABLE = errorJson('statistics are unavailable, so the request was not counted: retry it');
+const INTERNAL_ERROR = errorJson('internal error');
 
 /** JSON that is safe as a header value: non-ASCII characters as \u escapes. */
 function asciiJson(value: unknown): string {

@@ -1,8 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PackFlow, type PackFlowOptions, type PackRoute } from './pack-flow';
 
-/** A pack request handler that hands everything else to `next`; usable as Express middleware. */
-export type PackRoutes = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+/**
+ * A pack request handler that hands everything else to `next`; usable as Express middleware.
+ * `paths` names what it serves (Express cannot see routes inside a middleware).
+ */
+export type PackRoutes = ((req: IncomingMessage, res: ServerResponse, next: () => void) => void) & {
+  readonly paths: readonly PackRoute[];
+};
+
+const PACK_PATHS: readonly PackRoute[] = ['/', '/pack'];
 
 /**
  * `POST /` (answers the stats) and `POST /pack` (answers Paccurate's own answer, stats in a
@@ -13,11 +20,12 @@ export type PackRoutes = (req: IncomingMessage, res: ServerResponse, next: () =>
  */
 export function packRoutes(options: PackFlowOptions): PackRoutes {
   const flow = new PackFlow(options);
-  return (req, res, next) => {
+  const serve = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const route = req.method === 'POST' ? packRouteOf(req.url ?? '') : undefined;
     if (route === undefined) next();
     else void flow.handle(route, req, res);
   };
+  return Object.assign(serve, { paths: PACK_PATHS });
 }
 
 /** The pack route a request URL names, if any. */

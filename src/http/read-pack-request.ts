@@ -1,5 +1,15 @@
 import type { IncomingMessage } from 'node:http';
+import { z } from 'zod';
 import { HttpError } from './errors';
+
+/** What the proxy requires of a pack request (else 422); the rest is Paccurate's to judge. */
+export const packRequestSchema = z
+  .looseObject({
+    itemSets: z.array(z.unknown()).describe("the items to pack (Paccurate's ItemSet objects)"),
+  })
+  .describe(
+    "A Paccurate pack request (Paccurate's `Pack` schema), forwarded byte for byte. The proxy checks only that it is a JSON object with an `itemSets` array.",
+  );
 
 /**
  * Reads a pack request's body: JSON content type first (415), the raw bytes within the size
@@ -25,7 +35,7 @@ export async function readPackBody(
       'not a pack request: the body must be a JSON object',
     );
   }
-  if (!Array.isArray((json as { itemSets?: unknown }).itemSets)) {
+  if (!packRequestSchema.safeParse(json).success) {
     throw new HttpError(
       422,
       'PACPROXY_ERR_NOT_PACK_REQUEST',

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { withTimeout } from '../util/with-timeout';
+import type { Ready } from './answers';
 import { HttpError } from './errors';
 
 export interface ReadinessOptions {
@@ -25,6 +26,6 @@ export function readiness(options: ReadinessOptions): RequestHandler {
     if (failing.length > 0) {
       throw new HttpError(503, 'PACPROXY_ERR_NOT_READY', `not ready: ${failing.join(' and ')} unreachable`);
     }
-    res.json({ status: 'ready' });
+    res.json({ status: 'ready' } satisfies Ready);
   };
 }

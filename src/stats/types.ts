@@ -1,26 +1,37 @@
+import { z } from 'zod';
+
 /**
  * The statistics vocabulary shared by the proxy, the pipeline and the stores.
  * Field names and units follow the seed's HTTP contract (latency in nanoseconds).
  */
 
 /** Per-request statistics: the body of `POST /` and the payload of a pack event. */
-export interface PackStats {
-  usedKeystem: string;
-  totalItems: number;
-  totalVolume: number;
-  volumeUtilization: number;
-  /** box refId → number of boxes of that type in this packing */
-  boxTypes: Record<string, number>;
-  /** ISO 8601, taken when the proxy forwarded the request */
-  timeStamp: string;
-  cacheHit: boolean;
-  requestError: boolean;
-  errorResponse: boolean;
-  /** HTTP status of Paccurate's answer as a string; "0" when no answer came */
-  statusCode: string;
-  /** round trip in nanoseconds */
-  latency: number;
-}
+export const packStatsSchema = z.object({
+  usedKeystem: z
+    .string()
+    .describe(
+      "the facility's keystem: Paccurate's `usedKeyStem`, else the one last seen for the API key, else `unknown`",
+    ),
+  totalItems: z.number().describe("items packed (Paccurate's `lenItems`)"),
+  totalVolume: z
+    .number()
+    .describe("volume of the items packed (Paccurate's `totalVolume`, in the request's units cubed)"),
+  volumeUtilization: z
+    .number()
+    .describe("fraction of the boxes' volume used, 0 to 1 (Paccurate's `totalVolumeUtilization`)"),
+  boxTypes: z
+    .record(z.string(), z.number())
+    .describe('box `refId` → number of boxes of that type in this packing'),
+  timeStamp: z.string().describe('ISO 8601, when the proxy forwarded the request'),
+  cacheHit: z.boolean().describe('answered from the request cache, without calling Paccurate'),
+  requestError: z
+    .boolean()
+    .describe('the request did not get through (refused by the proxy, Paccurate unreachable or too slow)'),
+  errorResponse: z.boolean().describe('Paccurate answered with an error status'),
+  statusCode: z.string().describe('HTTP status of Paccurate\'s answer as a string; "0" when no answer came'),
+  latency: z.number().describe("Paccurate's round trip in nanoseconds (0 when none was made)"),
+});
+export type PackStats = z.infer<typeof packStatsSchema>;
 
 /** A pack request the proxy answered. `keystem` equals `stats.usedKeystem`. */
 export interface PackEvent {

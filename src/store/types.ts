@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { KeystemTotals, StatsEvent, SummaryTotals } from '../stats/types';
 
 /** What one `applyBatch` did, for metrics and tests. */
@@ -10,11 +11,12 @@ export interface ApplyResult {
   stale: number;
 }
 
-export interface KeystemPage {
-  keystems: string[];
-  /** pass as `after` to get the next page; null on the last page */
-  next: string | null;
-}
+/** `GET /api/keydata`: one page of the keystems, in order. */
+export const keystemPageSchema = z.object({
+  keystems: z.array(z.string()).describe('keystems with something recorded, in ascending order'),
+  next: z.string().nullable().describe('pass as `after` to get the next page; null on the last page'),
+});
+export type KeystemPage = z.infer<typeof keystemPageSchema>;
 
 /**
  * The one narrow interface between Pacproxy and a storage engine. The pipeline writes through

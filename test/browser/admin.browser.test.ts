@@ -1,6 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http, { type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -15,6 +14,7 @@ import { QueueSink } from '../../src/queue/producer';
 import { shardOf } from '../../src/queue/shard';
 import { PaccurateClient } from '../../src/upstream/paccurate-client';
 import { openStatsQueues } from '../admin/stats-queues';
+import { listenLocal } from '../helpers/net';
 import { RedisProcess } from '../helpers/redis-server';
 
 /**
@@ -34,13 +34,6 @@ const TRAFFIC: Record<string, number> = {
   'WH-lyon-02': 1,
   'WH-osaka03': 2,
 };
-
-const listen = (server: Server) =>
-  new Promise<string>((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    ),
-  );
 
 describe('Bull Board in chromium', () => {
   let sim: Simulator;
@@ -86,7 +79,7 @@ describe('Bull Board in chromium', () => {
       queues: stats.queues,
     });
     server = http.createServer(app);
-    baseUrl = await listen(server);
+    baseUrl = await listenLocal(server);
 
     for (const [stem, n] of Object.entries(TRAFFIC)) {
       for (let i = 0; i < n; i++) {
@@ -190,7 +183,7 @@ describe('Bull Board in chromium', () => {
       res.writeHead(200, { 'content-type': 'text/html', 'content-security-policy': "style-src 'none'" });
       res.end('<!doctype html><style>p { color: red }</style><p>x</p>');
     });
-    const url = await listen(strict);
+    const url = await listenLocal(strict);
     try {
       const page = await browser.newPage();
       reachable.push(url);

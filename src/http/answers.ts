@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { packStatsSchema } from '../stats/types';
+
+/**
+ * The shapes of the HTTP answers that are not statistics reports: errors, acknowledgements,
+ * health. Routes answer through these types; the OpenAPI document is generated from the same
+ * schemas (src/openapi), and the end-to-end test holds every live answer to it.
+ */
+
+/** Every error the proxy makes itself. */
+export const errorBodySchema = z.object({
+  Message: z.string().describe('what went wrong, for a person'),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** `POST /` when the request was counted but got no packing: why, then its statistics. */
+export const packErrorBodySchema = z.object({
+  ...errorBodySchema.shape,
+  ...packStatsSchema.shape,
+});
+export type PackErrorBody = z.infer<typeof packErrorBodySchema>;
+
+/** `DELETE /api/keydata/{keystem}`: the reset is in the keystem's shard stream. */
+export const resetAcceptedSchema = z.object({
+  Message: z.string().describe('"delete request sent on keystem K"'),
+});
+export type ResetAccepted = z.infer<typeof resetAcceptedSchema>;
+
+/** `GET /healthz` */
+export const healthSchema = z.object({ status: z.literal('ok') });
+export type Health = z.infer<typeof healthSchema>;
+
+/** `GET /readyz` when Redis and the store answer. */
+export const readySchema = z.object({ status: z.literal('ready') });
+export type Ready = z.infer<typeof readySchema>;
