@@ -184,6 +184,7 @@ export class ShardConsumer {
         if (attempt > 0) this.log.info({ attempts: attempt + 1 }, 'batch applied after retries');
         return true;
       } catch (err) {
+        this.opts.metrics?.flushFailures.inc();
         const level = attempt === 0 ? 'warn' : 'debug';
         this.log[level](
           { err, attempt, events: events.length },
