@@ -42,6 +42,24 @@ const boardCsp = helmet.contentSecurityPolicy({
 });
 
 /**
+ * A page opened as http://user:token@host/admin/queues keeps the credentials in its document
+ * URL (Chromium hides them from location.href, not from document.URL), and the base URL of
+ * every fetch the board makes is resolved against it; the Fetch standard refuses a URL with
+ * credentials, so the board's first fetch (its translations) throws and it shows "Loading" for
+ * ever. The browser has already authenticated this origin with them, so this script, run
+ * before the board's bundle, reloads the page without them. A file beside the page, as the
+ * CSP allows no inline script.
+ */
+const CREDENTIALS_SCRIPT = 'pacproxy-url-credentials.js';
+const credentialsScript = `var pageUrl = new URL(document.URL);
+if (pageUrl.username || pageUrl.password) {
+  pageUrl.username = '';
+  pageUrl.password = '';
+  location.replace(pageUrl.href);
+}
+`;
+
+/**
  * The dead-letter queue has no consumer by design: its adapter reports workers as unknown
  * (null), so the board does not flag it "no workers".
  */
@@ -75,11 +93,14 @@ function adapterFor(queue: Queue, width: number): BullMQAdapter {
 }
 
 /**
- * The board's page as Bull Board renders it, without its Google Fonts link: the page reaches
- * no host but the proxy (the system font stands in).
+ * The board's page as Bull Board renders it, with two changes: its Google Fonts link is taken
+ * out (the page reaches no host but the proxy; the system font stands in), and the credentials
+ * script runs before the board's bundle.
  */
 export function localisePage(html: string): string {
-  return html.replace(/<link[^>]*href="https:\/\/fonts\.googleapis\.com[^>]*>\s*/g, '');
+  return html
+    .replace(/<link[^>]*href="https:\/\/fonts\.googleapis\.com[^>]*>\s*/g, '')
+    .replace('</title>', `</title>\n    <script src="${CREDENTIALS_SCRIPT}"></script>`);
 }
 
 type RenderCallback = (err: Error | null, html?: string) => void;
@@ -110,6 +131,10 @@ export function queueBoard(options: QueueBoardOptions): Router {
   const board = serverAdapter.getRouter() as express.Express;
   localiseRenderedPages(board);
   const router = express.Router();
-  router.use(requireAdmin(options.adminToken), boardCsp, board);
+  router.use(requireAdmin(options.adminToken), boardCsp);
+  router.get(`/${CREDENTIALS_SCRIPT}`, (_req, res) => {
+    res.type('text/javascript').send(credentialsScript);
+  });
+  router.use(board);
   return router;
 }

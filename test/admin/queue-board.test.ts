@@ -112,9 +112,17 @@ describe('Bull Board at /admin/queues behind ADMIN_TOKEN (real redis-server)', (
     });
   });
 
-  it('serves a page that links no other host (no Google Fonts)', async () => {
-    const page = await request(app).get(QUEUE_BOARD_PATH).set('Authorization', `Bearer ${TOKEN}`).expect(200);
+  it('serves a page that links no other host, and the script that drops credentials from its URL', async () => {
+    const auth = `Bearer ${TOKEN}`;
+    const page = await request(app).get(QUEUE_BOARD_PATH).set('Authorization', auth).expect(200);
     expect(page.text).not.toMatch(/https?:\/\//);
+    const script = /<script src="([^"]+)"><\/script>/.exec(page.text)?.[1];
+    expect(script).toBe('pacproxy-url-credentials.js');
+    const served = await request(app)
+      .get(`${QUEUE_BOARD_PATH}/${script}`)
+      .set('Authorization', auth)
+      .expect(200);
+    expect(served.headers['content-type']).toMatch(/^text\/javascript/);
   });
 
   it('is read-only: emptying a stats queue is refused and its jobs stay', async () => {

@@ -29,9 +29,10 @@ import { RedisProcess } from '../helpers/redis-server';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const SHARDS = 12;
-const DOCS = path.join(__dirname, '../../docs');
-const TOKEN = 'browser-test-admin-token';
 const ARTIFACTS = path.join(__dirname, '../artifacts');
+/** docs/bull-board.png, which the README shows, is rewritten only when asked: UPDATE_SCREENSHOTS=1 */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(__dirname, '../../docs') : ARTIFACTS;
+const TOKEN = 'browser-test-admin-token';
 const fixture = readFileSync(path.join(__dirname, '../fixtures/paccurate-pack-request.json'), 'utf8');
 /** keystem (the first 10 characters of the key, as the simulator answers) → requests sent */
 const TRAFFIC: Record<string, number> = {
@@ -241,9 +242,39 @@ describe('Bull Board in chromium', () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/admin/queues/queue/${queue}?status=completed`);
     for (const job of completed) await page.getByText(job.id!, { exact: true }).waitFor();
-    mkdirSync(DOCS, { recursive: true });
-    await page.screenshot({ path: path.join(DOCS, 'bull-board.png') });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'bull-board.png') });
     await page.close();
+  });
+
+  it('works with the credentials in the URL (http://user:token@host/admin/queues)', async () => {
+    // a browser without stored credentials: only those of the URL
+    const plain = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    try {
+      const context = await plain.newContext();
+      await context.route(
+        (url) => url.origin !== baseUrl,
+        (route) => {
+          outside.push(route.request().url());
+          return route.abort();
+        },
+      );
+      const page = await context.newPage();
+      await page.goto(`${baseUrl.replace('http://', `http://operator:${TOKEN}@`)}/admin/queues`);
+      // the board rendered, translated, with the counts its API answered
+      await page.getByRole('link', { name: 'dead letters · stats-dead', exact: true }).waitFor();
+      await page
+        .getByText(/^\d+ Jobs?$/)
+        .first()
+        .waitFor();
+      expect(await page.evaluate('document.URL')).toBe(`${baseUrl}/admin/queues`);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('asked nothing of any host but the proxy, on every page above', () => {
