@@ -69,9 +69,11 @@ class DeadLetterAdapter extends BullMQAdapter {
   }
 }
 
-/** Zero-padded, so that the board's alphabetical sort puts shards in numeric order. */
+const shardNumber = (queueName: string) => /^stats-(\d+)$/.exec(queueName)?.[1];
+
+/** Zero-padded to `width` digits, so that the board's alphabetical sort is numeric. */
 function shardLabel(name: string, width: number): string {
-  const shard = /^stats-(\d+)$/.exec(name)?.[1];
+  const shard = shardNumber(name);
   return shard === undefined ? name : `shard ${shard.padStart(width, '0')} · ${name}`;
 }
 
@@ -97,7 +99,7 @@ function adapterFor(queue: Queue, width: number): BullMQAdapter {
  * out (the page reaches no host but the proxy; the system font stands in), and the credentials
  * script runs before the board's bundle.
  */
-export function localisePage(html: string): string {
+function localisePage(html: string): string {
   return html
     .replace(/<link[^>]*href="https:\/\/fonts\.googleapis\.com[^>]*>\s*/g, '')
     .replace('</title>', `</title>\n    <script src="${CREDENTIALS_SCRIPT}"></script>`);
@@ -122,7 +124,7 @@ function localiseRenderedPages(app: express.Express): void {
  */
 export function queueBoard(options: QueueBoardOptions): Router {
   const serverAdapter = new ExpressAdapter().setBasePath(QUEUE_BOARD_PATH);
-  const width = String(Math.max(0, options.queues.length - 2)).length;
+  const width = Math.max(...options.queues.map((q) => shardNumber(q.name)?.length ?? 1));
   createBullBoard({
     queues: options.queues.map((q) => adapterFor(q, width)),
     serverAdapter,
