@@ -10,7 +10,8 @@ import type { Redis } from 'ioredis';
  * of a stats queue (the same keys, lock, stalled set, events stream and marker; BullMQ 5.x
  * layout), so BullMQ's own stalled checker, lock extension, counts and Bull Board see the jobs
  * as BullMQ would. They cover only what stats queues use: no priorities, delays, rate limits,
- * parents or deduplication ids, and completed jobs are removed. The idle wait for the first job
+ * parents or deduplication ids, and completed jobs are kept up to a count (BullMQ's
+ * `removeOnComplete: { count }`), older ones removed. The idle wait for the first job
  * of a batch stays BullMQ's own blocking fetch, which handles everything.
  */
 
@@ -53,17 +54,19 @@ return taken
 `;
 
 /**
- * KEYS: wait, active, events, meta, stalled. ARGV: job key prefix, timestamp, token, job ids…
+ * KEYS: wait, active, events, meta, stalled, completed. ARGV: job key prefix, timestamp, token,
+ * completed jobs to keep, job ids…
  * Answers one code per job, as moveToFinished does: 0 completed, -1 no such job, -2 lock
  * missing, -6 lock held by another token, -3 not active.
  */
 const COMPLETE_JOBS = `
-local waitKey, activeKey, eventsKey, metaKey, stalledKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local prefix, timestamp, token = ARGV[1], ARGV[2], ARGV[3]
+local waitKey, activeKey, eventsKey, metaKey, stalledKey, completedKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local prefix, timestamp, token, keep = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local maxEvents = redis.call("HGET", metaKey, "opts.maxLenEvents") or 10000
 redis.call("XTRIM", eventsKey, "MAXLEN", "~", maxEvents)
 local codes = {}
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local jobId = ARGV[i]
   local jobKey = prefix .. jobId
   local code = 0
@@ -79,13 +82,24 @@ for i = 4, #ARGV do
       if redis.call("LREM", activeKey, -1, jobId) < 1 then
         code = -3
       else
-        redis.call("DEL", jobKey, jobKey .. ":logs")
+        redis.call("HINCRBY", jobKey, "atm", 1)
+        redis.call("HSET", jobKey, "returnvalue", "null", "finishedOn", timestamp)
+        redis.call("ZADD", completedKey, timestamp, jobId)
         redis.call("XADD", eventsKey, "*", "event", "completed", "jobId", jobId,
           "returnvalue", "null", "prev", "active")
       end
     end
   end
   codes[#codes + 1] = code
+end
+-- keep the newest completed jobs, as removeOnComplete { count } does: one DEL per job dropped,
+-- as many as this call completed once the set is full (what removing each job on completion cost)
+local excess = redis.call("ZCARD", completedKey) - keep
+if excess > 0 then
+  for _, oldId in ipairs(redis.call("ZRANGE", completedKey, 0, excess - 1)) do
+    redis.call("DEL", prefix .. oldId, prefix .. oldId .. ":logs")
+  end
+  redis.call("ZREMRANGEBYRANK", completedKey, 0, excess - 1)
 end
 if redis.call("LLEN", waitKey) == 0 and redis.call("LLEN", activeKey) == 0 then
   redis.call("XADD", eventsKey, "*", "event", "drained")
@@ -115,6 +129,8 @@ export interface JobBatchesOptions {
   lockDurationMs: number;
   /** stored on each job as `pb` (processed by), as BullMQ does */
   workerName: string;
+  /** completed jobs kept in the queue (newest first), as `removeOnComplete: { count }` */
+  keepCompleted: number;
 }
 
 /** A job whose completion was refused, with moveToFinished's code for why. */
@@ -138,10 +154,10 @@ export class JobBatches {
     const { connection, toKey } = opts;
     // defineCommand loads each script once per connection and calls it by SHA (EVALSHA)
     connection.defineCommand('pacproxyTakeJobs', { numberOfKeys: 5, lua: TAKE_JOBS });
-    connection.defineCommand('pacproxyCompleteJobs', { numberOfKeys: 5, lua: COMPLETE_JOBS });
+    connection.defineCommand('pacproxyCompleteJobs', { numberOfKeys: 6, lua: COMPLETE_JOBS });
     this.redis = connection as BatchCommands;
     this.takeKeys = ['wait', 'active', 'events', 'meta', 'marker'].map(toKey);
-    this.completeKeys = ['wait', 'active', 'events', 'meta', 'stalled'].map(toKey);
+    this.completeKeys = ['wait', 'active', 'events', 'meta', 'stalled', 'completed'].map(toKey);
     this.jobPrefix = toKey('');
   }
 
@@ -172,14 +188,21 @@ export class JobBatches {
     return jobs;
   }
 
-  /** Completes (and removes) jobs locked by the token; answers those refused. */
+  /** Completes jobs locked by the token (keeping the newest completed); answers those refused. */
   async complete(ids: readonly string[]): Promise<RefusedCompletion[]> {
     const now = String(Date.now());
     const calls: Array<Promise<number[]>> = [];
     for (let from = 0; from < ids.length; from += JOBS_PER_CALL) {
       const chunk = ids.slice(from, from + JOBS_PER_CALL);
       calls.push(
-        this.redis.pacproxyCompleteJobs(...this.completeKeys, this.jobPrefix, now, this.opts.token, ...chunk),
+        this.redis.pacproxyCompleteJobs(
+          ...this.completeKeys,
+          this.jobPrefix,
+          now,
+          this.opts.token,
+          String(this.opts.keepCompleted),
+          ...chunk,
+        ),
       );
     }
     const codes = (await Promise.all(calls)).flat();

@@ -4,6 +4,7 @@ import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
 import { InvalidEventError, decodeEvent } from '../src/queue/event-codec';
 import { shardLayout } from '../src/queue/shard';
+import { KEEP_COMPLETED_JOBS } from '../src/queue/queues';
 import type { StatsEvent } from '../src/stats/types';
 import type { StatsStore } from '../src/store/types';
 import { JobBatches, type RefusedCompletion, type TakenJob } from './job-batches';
@@ -78,6 +79,7 @@ export class ShardConsumer {
       token: this.token,
       lockDurationMs: opts.lockDurationMs,
       workerName: opts.workerId,
+      keepCompleted: KEEP_COMPLETED_JOBS,
     });
     this.worker.on('error', (err) => this.log.debug({ err }, 'BullMQ worker error'));
     this.worker.on('stalled', () => this.countStalled());
@@ -184,6 +186,7 @@ export class ShardConsumer {
         if (attempt > 0) this.log.info({ attempts: attempt + 1 }, 'batch applied after retries');
         return true;
       } catch (err) {
+        this.opts.metrics?.flushFailures.inc();
         const level = attempt === 0 ? 'warn' : 'debug';
         this.log[level](
           { err, attempt, events: events.length },

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const METRIC_PREFIX = 'pacproxy_';
+
 /**
  * Every Prometheus metric Pacproxy exposes, on one registry per process. Components take a
  * `Metrics` in their options and move the ones that concern them. Labels never carry an API
@@ -62,6 +64,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly flushFailures = new Counter({
+    name: 'pacproxy_flush_failures_total',
+    help: 'Batch flushes to the store (or to the dead-letter queue) that failed and are being retried',
+    registers: [this.registry],
+  });
+
   /** outcome: "applied" | "duplicate" | "stale" | "dead_letter" */
   readonly eventsProcessed = new Counter({
     name: 'pacproxy_events_processed_total',
@@ -77,6 +85,11 @@ export class Metrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'pacproxy_' });
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    // prom-client also exports these three totals as gauges named `…_total`, a suffix Prometheus
+    // reserves for counters (`promtool check metrics` rejects them). Each is the sum of the
+    // same-named gauge without the suffix, which stays: sum(pacproxy_nodejs_active_handles).
+    for (const kind of ['handles', 'requests', 'resources'])
+      this.registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_active_${kind}_total`);
   }
 }

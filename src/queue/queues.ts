@@ -3,13 +3,23 @@ import type { Redis } from 'ioredis';
 import { DEAD_LETTER, allShards } from './shard';
 
 /**
- * Job options of every stats job. The job id is the event id (set per add), so an event
- * enqueued twice while the first copy waits is kept once. Completed jobs are removed (the
- * store's ledger remembers them); failed ones are kept, never removed. No job ever fails in
- * this pipeline: workers only complete jobs or dead-letter them, and re-deliveries of stalled
- * jobs are bounded by the worker's maxStalledCount, which is set out of reach.
+ * Completed jobs kept per shard queue, newest first, so Bull Board shows what a shard did last;
+ * older ones are removed as new ones complete (the store's ledger, not Redis, remembers events).
+ * Workers complete jobs in batches (workers/job-batches.ts), which keep the same number.
  */
-export const STATS_JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: false };
+export const KEEP_COMPLETED_JOBS = 100;
+
+/**
+ * Job options of every stats job. The job id is the event id (set per add), so an event
+ * enqueued twice while the first copy waits (or is among the last completed) is kept once.
+ * Failed jobs are kept, never removed. No job ever fails in this pipeline: workers only
+ * complete jobs or dead-letter them, and re-deliveries of stalled jobs are bounded by the
+ * worker's maxStalledCount, which is set out of reach.
+ */
+export const STATS_JOB_OPTIONS: JobsOptions = {
+  removeOnComplete: { count: KEEP_COMPLETED_JOBS },
+  removeOnFail: false,
+};
 
 /** The events stream of a queue (Bull Board's history) is capped, so Redis memory stays flat. */
 const STREAMS = { events: { maxLen: 1000 } };

@@ -88,6 +88,9 @@ describe('Bull Board at /admin/queues behind ADMIN_TOKEN (real redis-server)', (
       name: string;
       counts: Record<string, number>;
       readOnlyMode: boolean;
+      displayName: string;
+      description: string;
+      hasWorkers: boolean | null;
     }[];
     expect(queues.map((q) => q.name).sort()).toEqual([
       'stats-0',
@@ -99,6 +102,27 @@ describe('Bull Board at /admin/queues behind ADMIN_TOKEN (real redis-server)', (
     expect(queues.find((q) => q.name === 'stats-1')!.counts.waiting).toBe(2);
     expect(queues.find((q) => q.name === 'stats-0')!.counts.waiting).toBe(0);
     expect(queues.every((q) => q.readOnlyMode)).toBe(true);
+    // no worker runs here: the shards are flagged, the dead-letter queue (never consumed) is not
+    const dead = queues.find((q) => q.name === 'stats-dead')!;
+    expect(dead).toMatchObject({ displayName: 'dead letters · stats-dead', hasWorkers: null });
+    expect(dead.description).toMatch(/Nothing consumes this queue, by design/);
+    expect(queues.find((q) => q.name === 'stats-1')).toMatchObject({
+      displayName: 'shard 1 · stats-1',
+      hasWorkers: false,
+    });
+  });
+
+  it('serves a page that links no other host, and the script that drops credentials from its URL', async () => {
+    const auth = `Bearer ${TOKEN}`;
+    const page = await request(app).get(QUEUE_BOARD_PATH).set('Authorization', auth).expect(200);
+    expect(page.text).not.toMatch(/https?:\/\//);
+    const script = /<script src="([^"]+)"><\/script>/.exec(page.text)?.[1];
+    expect(script).toBe('pacproxy-url-credentials.js');
+    const served = await request(app)
+      .get(`${QUEUE_BOARD_PATH}/${script}`)
+      .set('Authorization', auth)
+      .expect(200);
+    expect(served.headers['content-type']).toMatch(/^text\/javascript/);
   });
 
   it('is read-only: emptying a stats queue is refused and its jobs stay', async () => {

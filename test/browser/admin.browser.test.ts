@@ -12,20 +12,27 @@ import { Metrics } from '../../src/metrics/metrics';
 import { Outbox } from '../../src/queue/outbox';
 import { QueueSink } from '../../src/queue/producer';
 import { shardOf } from '../../src/queue/shard';
+import { SqliteStore } from '../../src/store/sqlite';
 import { PaccurateClient } from '../../src/upstream/paccurate-client';
+import { ShardWorker } from '../../workers/worker';
+import { waitFor } from '../helpers/wait';
 import { openStatsQueues } from '../admin/stats-queues';
 import { listenLocal } from '../helpers/net';
 import { RedisProcess } from '../helpers/redis-server';
 
 /**
  * Bull Board in a real browser (Debian's chromium through playwright-core) against the real
- * app: pack traffic through POST / lands in the shard queues, and an operator logging in with
- * basic auth sees every queue with its count, on a page that renders under its CSP.
+ * app: pack traffic through POST / lands in the shard queues, a shard worker (in process, on a
+ * real SQLite file) completes it, and an operator logging in with basic auth sees every queue
+ * with its count, shards in numeric order, the last completed jobs, on a page that renders
+ * under its CSP and asks nothing of any host but the proxy.
  */
 const CHROMIUM = '/usr/bin/chromium';
-const SHARDS = 4;
-const TOKEN = 'browser-test-admin-token';
+const SHARDS = 12;
 const ARTIFACTS = path.join(__dirname, '../artifacts');
+/** docs/bull-board.png, which the README shows, is rewritten only when asked: UPDATE_SCREENSHOTS=1 */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(__dirname, '../../docs') : ARTIFACTS;
+const TOKEN = 'browser-test-admin-token';
 const fixture = readFileSync(path.join(__dirname, '../fixtures/paccurate-pack-request.json'), 'utf8');
 /** keystem (the first 10 characters of the key, as the simulator answers) → requests sent */
 const TRAFFIC: Record<string, number> = {
@@ -35,6 +42,12 @@ const TRAFFIC: Record<string, number> = {
   'WH-osaka03': 2,
 };
 
+/** The board's name for a queue: shards zero-padded, so that its alphabetical sort is numeric. */
+const displayName = (queue: string) =>
+  queue === 'stats-dead'
+    ? 'dead letters · stats-dead'
+    : `shard ${queue.slice('stats-'.length).padStart(String(SHARDS - 1).length, '0')} · ${queue}`;
+
 describe('Bull Board in chromium', () => {
   let sim: Simulator;
   let redisProcess: RedisProcess;
@@ -42,6 +55,8 @@ describe('Bull Board in chromium', () => {
   let outboxDir: string;
   let outbox: Outbox;
   let sink: QueueSink;
+  let store: SqliteStore;
+  let worker: ShardWorker;
   let upstream: PaccurateClient;
   let server: Server;
   let baseUrl: string;
@@ -51,8 +66,10 @@ describe('Bull Board in chromium', () => {
   /** CSP violations reported by the pages (collected by an init script, which CSP does not cover) */
   const violations = (page: Page): Promise<string[]> => page.evaluate('window.__csp');
   const consoleErrors: string[] = [];
-  /** origins the browser may reach: only servers of this test (the board links Google Fonts) */
+  /** origins the browser may reach: only servers of this test */
   const reachable: string[] = [];
+  /** requests the pages made to any other origin (aborted) */
+  const outside: string[] = [];
 
   beforeAll(async () => {
     const logger = createLogger('silent');
@@ -70,8 +87,13 @@ describe('Bull Board in chromium', () => {
       logger,
     });
     upstream = new PaccurateClient({ url: sim.url, timeoutMs: 5000 });
+    const config = testConfig({ ADMIN_TOKEN: TOKEN, PACCURATE_URL: sim.url, SHARDS, FLUSH_INTERVAL_MS: 100 });
+    store = new SqliteStore({ path: path.join(outboxDir, 'stats.db') });
+    await store.init();
+    worker = new ShardWorker({ config, redisUrl: redisProcess.url, store, logger, metrics: new Metrics() });
+    worker.start();
     const app = createApp({
-      config: testConfig({ ADMIN_TOKEN: TOKEN, PACCURATE_URL: sim.url }),
+      config,
       logger,
       sink,
       upstream,
@@ -92,6 +114,18 @@ describe('Bull Board in chromium', () => {
       }
     }
 
+    // the worker completes every job; each shard keeps them (the last 100) for the board
+    const sent = Object.values(TRAFFIC).reduce((a, b) => a + b, 0);
+    await waitFor(
+      async () => {
+        const counts = await Promise.all(
+          shardQueues.map((q) => q.getJobCounts('completed', 'wait', 'active')),
+        );
+        return counts.reduce((n, c) => n + (c.completed ?? 0), 0) === sent;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'every job completed by the worker' },
+    );
+
     userDataDir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-chromium-'));
     browser = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
@@ -111,8 +145,11 @@ describe('Bull Board in chromium', () => {
     });
     reachable.push(baseUrl);
     await browser.route(
-      (url) => !reachable.some((origin) => url.href.startsWith(origin)),
-      (route) => route.abort(),
+      (url) => !reachable.includes(url.origin),
+      (route) => {
+        outside.push(route.request().url());
+        return route.abort();
+      },
     );
     await browser.addInitScript(`
       window.__csp = [];
@@ -129,6 +166,8 @@ describe('Bull Board in chromium', () => {
     rmSync(userDataDir, { recursive: true, force: true });
     await new Promise((resolve) => server.close(resolve));
     await sink.close();
+    await worker.close();
+    await store.close();
     await outbox.close();
     rmSync(outboxDir, { recursive: true, force: true });
     await upstream.close();
@@ -152,7 +191,7 @@ describe('Bull Board in chromium', () => {
     for (const [queue, count] of expected) {
       const card = page
         .getByRole('listitem')
-        .filter({ has: page.getByRole('link', { name: queue, exact: true }) })
+        .filter({ has: page.getByRole('link', { name: displayName(queue), exact: true }) })
         .filter({ hasText: /\d+ Jobs?$/ });
       await card.getByText(/^\d+ Jobs?$/).waitFor();
       expect(await card.getByText(/^\d+ Jobs?$/).textContent()).toBe(
@@ -163,6 +202,76 @@ describe('Bull Board in chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-queues.png'), fullPage: true });
     await page.close();
+  });
+
+  it('lists the shards in numeric order, in the menu and on the overview', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/admin/queues`);
+    await page
+      .getByRole('link', { name: displayName(`stats-${SHARDS - 1}`), exact: true })
+      .first()
+      .waitFor();
+    const links = await page.getByRole('link').allTextContents();
+    const shardsIn = (pattern: RegExp) =>
+      links
+        .map((text) => pattern.exec(text)?.[1])
+        .filter((n) => n !== undefined)
+        .map(Number);
+    const inOrder = Array.from({ length: SHARDS }, (_, i) => i);
+    // the menu names the queues; the overview's cards carry the board's display names
+    expect(shardsIn(/^stats-(\d+)$/)).toEqual(inOrder);
+    expect(shardsIn(/^shard \d+ · stats-(\d+)$/)).toEqual(inOrder);
+    // the dead-letter queue says why nothing consumes it
+    await page.goto(`${baseUrl}/admin/queues/queue/stats-dead`);
+    await page.getByText(/Nothing consumes this queue, by design/).waitFor();
+    await page.close();
+  });
+
+  it("shows a shard's last completed jobs, and writes the screenshot the README shows", async () => {
+    const [stem, n] = Object.entries(TRAFFIC)[0]!;
+    const queue = `stats-${shardOf(stem, SHARDS)}`;
+    const completed = await stats.queues[shardOf(stem, SHARDS)]!.getJobs(['completed']);
+    expect(completed.length).toBeGreaterThanOrEqual(n);
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/admin/queues/queue/${queue}?status=completed`);
+    for (const job of completed) await page.getByText(job.id!, { exact: true }).waitFor();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'bull-board.png') });
+    await page.close();
+  });
+
+  it('works with the credentials in the URL (http://user:token@host/admin/queues)', async () => {
+    // a browser without stored credentials: only those of the URL
+    const plain = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    try {
+      const context = await plain.newContext();
+      await context.route(
+        (url) => url.origin !== baseUrl,
+        (route) => {
+          outside.push(route.request().url());
+          return route.abort();
+        },
+      );
+      const page = await context.newPage();
+      await page.goto(`${baseUrl.replace('http://', `http://operator:${TOKEN}@`)}/admin/queues`);
+      // the board rendered, translated, with the counts its API answered
+      await page.getByRole('link', { name: 'dead letters · stats-dead', exact: true }).waitFor();
+      await page
+        .getByText(/^\d+ Jobs?$/)
+        .first()
+        .waitFor();
+      expect(await page.evaluate('document.URL')).toBe(`${baseUrl}/admin/queues`);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('asked nothing of any host but the proxy, on every page above', () => {
+    expect(outside).toEqual([]);
   });
 
   it('renders under its Content-Security-Policy without a single violation', async () => {

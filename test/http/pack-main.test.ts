@@ -5,6 +5,7 @@ import path from 'node:path';
 import { request } from 'undici';
 import { createSimulator, type Simulator } from '../../ops/paccurate-sim/simulator';
 import { freePort } from '../helpers/net';
+import { parseExposition, valueOf } from '../metrics/exposition';
 import { RedisProcess } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 
@@ -12,6 +13,7 @@ const root = path.resolve(__dirname, '../..');
 const main = path.join(root, 'dist/src/main.js');
 const fixture = readFileSync(path.join(__dirname, '../fixtures/paccurate-pack-request.json'));
 const API_KEY = 'mainE2Ekey-the-secret-rest';
+const SHARDS = 4;
 
 /** Runs the compiled proxy with `env` on top of a clean environment, collecting its output. */
 function startMain(env: Record<string, string>): {
@@ -59,6 +61,7 @@ describe('node dist/src/main.js', () => {
       PACCURATE_URL: sim.url,
       REDIS_URL: redis.url,
       LOG_LEVEL: 'info',
+      SHARDS: String(SHARDS),
     });
     try {
       await waitFor(() => proc.output().includes('pacproxy listening'), {
@@ -80,6 +83,18 @@ describe('node dist/src/main.js', () => {
         statusCode: '200',
       });
       await waitFor(() => proc.output().includes('"pack request"'), { what: 'the request log line' });
+      // one process: the workers' metrics are on the proxy's own /metrics (README, Monitoring)
+      await waitFor(
+        async () => {
+          const metrics = await request(`http://127.0.0.1:${port}/metrics`);
+          const samples = parseExposition(await metrics.body.text());
+          return (
+            valueOf(samples, 'pacproxy_shards_owned') === SHARDS &&
+            valueOf(samples, 'pacproxy_events_processed_total', { outcome: 'applied' }) === 1
+          );
+        },
+        { timeoutMs: 20_000, intervalMs: 200, what: 'the workers owning every shard and applying the event' },
+      );
     } finally {
       proc.child.kill('SIGTERM');
     }

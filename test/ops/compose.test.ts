@@ -89,7 +89,7 @@ const envExampleNames = new Set([...read('.env.example').matchAll(/^([A-Z][A-Z0-
 describe('docker-compose.yml', () => {
   it('declares the whole stack', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['lb', 'mongo', 'prometheus', 'proxy', 'redis', 'sim', 'worker'].sort(),
+      ['grafana', 'lb', 'mongo', 'prometheus', 'proxy', 'redis', 'sim', 'worker'].sort(),
     );
   });
 
@@ -212,7 +212,8 @@ describe('docker-compose.yml', () => {
     expect(Number(target?.[2])).toBe(Number(environment('proxy').PORT));
     expect(conf).toMatch(/proxy_pass \$pacproxy;/);
     expect(conf).toMatch(/resolver 127\.0\.0\.11/);
-    expect(Object.values(services).filter((s) => s.ports).length).toBe(2); // lb and prometheus only
+    // lb, prometheus and grafana only
+    expect(Object.values(services).filter((s) => s.ports).length).toBe(3);
   });
 
   it('builds or pulls every service from something that exists', () => {
@@ -228,9 +229,10 @@ describe('docker-compose.yml', () => {
   });
 });
 
-describe('ops/prometheus.yml', () => {
+describe('ops/prometheus/prometheus.yml', () => {
   const prometheus = service('prometheus');
   const config = parse(read(bindMountAt(prometheus, '/etc/prometheus/prometheus.yml') ?? 'missing')) as {
+    rule_files: string[];
     scrape_configs: Array<{
       job_name: string;
       dns_sd_configs?: Array<{ names: string[]; type: string; port: number }>;
@@ -243,7 +245,12 @@ describe('ops/prometheus.yml', () => {
 
   it('is the file the prometheus service mounts', () => {
     expect(prometheus.image).toMatch(/^prom\/prometheus:/);
-    expect(bindMountAt(prometheus, '/etc/prometheus/prometheus.yml')).toBe('./ops/prometheus.yml');
+    expect(bindMountAt(prometheus, '/etc/prometheus/prometheus.yml')).toBe('./ops/prometheus/prometheus.yml');
+  });
+
+  it('loads the alert rules, mounted beside it where rule_files finds them', () => {
+    expect(config.rule_files).toEqual(['alerts.yml']);
+    expect(bindMountAt(prometheus, '/etc/prometheus/alerts.yml')).toBe('./ops/prometheus/alerts.yml');
   });
 
   it('finds every proxy and worker replica by DNS, on the ports their /metrics are served', () => {
@@ -255,6 +262,41 @@ describe('ops/prometheus.yml', () => {
       .map(([name]) => name);
     expect(pacproxyServices.sort()).toEqual(['proxy', 'worker']);
     for (const name of pacproxyServices) expect(discovered.has(name)).toBe(true);
+  });
+});
+
+describe('grafana service', () => {
+  const grafana = service('grafana');
+  const provisioning = bindMountAt(grafana, '/etc/grafana/provisioning')!;
+  const provisioned = <T>(file: string) => parse(read(path.join(provisioning, file))) as T;
+
+  it('publishes Grafana on GRAFANA_PORT (3000) after Prometheus is healthy', () => {
+    expect(grafana.image).toMatch(/^grafana\/grafana:/);
+    expect(grafana.ports).toEqual(['${GRAFANA_PORT:-3000}:3000']);
+    expect(grafana.depends_on?.prometheus?.condition).toBe('service_healthy');
+  });
+
+  it("provisions the compose Prometheus as its default datasource, on Prometheus' port", () => {
+    const { datasources } = provisioned<{
+      datasources: Array<{ type: string; url: string; isDefault: boolean }>;
+    }>('datasources/prometheus.yml');
+    expect(datasources).toEqual([expect.objectContaining({ type: 'prometheus', isDefault: true })]);
+    const url = new URL(datasources[0]!.url);
+    expect(url.hostname).toBe('prometheus');
+    expect(service('prometheus').ports).toEqual([`\${PROMETHEUS_PORT:-9090}:${url.port}`]);
+  });
+
+  it('provisions the Pacproxy dashboard from ops/grafana/pacproxy.json, and opens it at home', () => {
+    const { providers } = provisioned<{ providers: Array<{ type: string; options: { path: string } }> }>(
+      'dashboards/pacproxy.yml',
+    );
+    const dir = providers[0]!.options.path;
+    const mounted = (grafana.volumes ?? []).find((v) => v.split(':')[1]?.startsWith(`${dir}/`));
+    expect(mounted?.split(':')[0]).toBe('./ops/grafana/pacproxy.json');
+    expect(grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toBe(mounted?.split(':')[1]);
+    const dashboard = JSON.parse(read('ops/grafana/pacproxy.json')) as { uid: string; panels: unknown[] };
+    expect(dashboard.uid).toBe('pacproxy');
+    expect(dashboard.panels.length).toBeGreaterThan(10);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createShardQueues } from '../../src/queue/queues';
+import { KEEP_COMPLETED_JOBS, createShardQueues } from '../../src/queue/queues';
 import { shardLayout } from '../../src/queue/shard';
 import type { PackEvent } from '../../src/stats/types';
 import { JobBatches } from '../../workers/job-batches';
@@ -15,6 +15,7 @@ import { packEvent } from './support/events';
  * like jobs moved by BullMQ's scripts.
  */
 describe('JobBatches (taking and completing jobs a batch per script call)', () => {
+  const KEEP = KEEP_COMPLETED_JOBS;
   let server: RedisProcess;
   let redis: Redis;
   let queue: Queue;
@@ -51,6 +52,7 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
       token,
       lockDurationMs,
       workerName: 'test-worker',
+      keepCompleted: KEEP,
     });
   }
 
@@ -94,23 +96,49 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
     expect(await batches('t').take(10)).toEqual([]);
   });
 
-  it('completes and removes the jobs it holds, with a completed event each', async () => {
-    await addEvents(300);
+  it('completes the jobs it holds, keeping the newest as BullMQ would, with a completed event each', async () => {
+    await addEvents(KEEP + 200);
     const jobs = batches('token-a');
-    const taken = await jobs.take(300);
+    const taken = await jobs.take(KEEP + 200);
+    const older = taken.slice(0, 200);
+    const newest = taken.slice(200);
 
-    expect(await jobs.complete(taken.map((j) => j.id))).toEqual([]);
+    expect(await jobs.complete(older.map((j) => j.id))).toEqual([]);
+    await new Promise((r) => setTimeout(r, 5)); // a later timestamp: the newest are told apart
+    expect(await jobs.complete(newest.map((j) => j.id))).toEqual([]);
+
     expect(await queue.getJobCounts('wait', 'active', 'completed', 'failed')).toEqual({
       wait: 0,
       active: 0,
-      completed: 0,
+      completed: KEEP,
       failed: 0,
     });
-    expect(await queue.getJob(taken[0]!.id)).toBeUndefined();
+    const kept = await queue.getJobs(['completed'], 0, -1);
+    expect(kept.map((j) => j.id).sort()).toEqual(newest.map((j) => j.id).sort());
+    const last = await queue.getJob(newest.at(-1)!.id);
+    expect(await last?.getState()).toBe('completed');
+    expect([(last?.finishedOn ?? 0) > 0, last?.attemptsMade, last?.returnvalue]).toEqual([true, 1, null]);
+    expect(last?.data).toEqual(expect.objectContaining({ eventId: newest.at(-1)!.id }));
+    // the older ones are gone, job hash, lock and all
+    expect(await queue.getJob(older[0]!.id)).toBeUndefined();
+    expect(await redis.exists(worker.toKey(older[0]!.id))).toBe(0);
     expect(await lockOf(taken[0]!.id)).toBeNull();
     const events = await redis.xrange(worker.toKey('events'), '-', '+');
     const completed = events.filter(([, fields]) => fields[1] === 'completed');
-    expect(completed).toHaveLength(300);
+    expect(completed).toHaveLength(KEEP + 200);
+  });
+
+  it('keeps the same newest jobs as BullMQ does for a job completed by its own script', async () => {
+    await addEvents(KEEP + 1);
+    const jobs = batches('token-a');
+    const taken = await jobs.take(KEEP + 1);
+    expect(await jobs.complete(taken.map((j) => j.id))).toEqual([]);
+    // a job completed by BullMQ's moveToFinished under STATS_JOB_OPTIONS trims the same set
+    await queue.add('pack', packEvent('acme'), { jobId: 'bullmq-own' });
+    const job = (await worker.getNextJob('token-b'))!;
+    await job.moveToCompleted(null, 'token-b', false);
+    expect(await queue.getCompletedCount()).toBe(KEEP);
+    expect(await (await queue.getJob('bullmq-own'))?.getState()).toBe('completed');
   });
 
   it('refuses to complete a job whose lock another token holds, or that is gone', async () => {
@@ -126,7 +154,7 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
       { id: 'no-such-job', code: -1 },
     ]);
     expect(await (await queue.getJob(first!.eventId))?.getState()).toBe('active');
-    expect(await queue.getJob(second!.eventId)).toBeUndefined();
+    expect(await (await queue.getJob(second!.eventId))?.getState()).toBe('completed');
   });
 
   it("leaves jobs whose owner died to BullMQ's stalled checker, which returns them to wait", async () => {

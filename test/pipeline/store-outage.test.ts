@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { request } from 'undici';
+import { parseExposition, valueOf } from '../metrics/exposition';
 import { waitFor } from '../helpers/wait';
 import { keystems, packEvent } from './support/events';
 import { PipelineHarness } from './support/harness';
@@ -49,5 +51,13 @@ describe('pipeline: store outage', () => {
     expect((await h.jobsLeft()).failed).toBe(0);
     expect(h.outputs()).toContain('batch not applied; retrying the same batch');
     expect(h.outputs()).toContain('batch applied after retries');
+    // the retries are counted on the workers' /metrics (alert PacproxyStoreFlushesFailing)
+    let failures = 0;
+    for (const worker of h.processes) {
+      const port = /"port":(\d+)[^\n]*worker metrics listening/.exec(worker.output())?.[1];
+      const res = await request(`http://127.0.0.1:${port}/metrics`);
+      failures += valueOf(parseExposition(await res.body.text()), 'pacproxy_flush_failures_total');
+    }
+    expect(failures).toBeGreaterThan(0);
   });
 });
