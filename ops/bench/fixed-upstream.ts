@@ -6,29 +6,37 @@ import { REPO_ROOT } from './lib/child';
 /**
  * A Paccurate stand-in many times faster than any proxy in front of it, so the bench measures
  * the proxy: it drains each request body and answers a fixed, realistic pack answer (the
- * fixture, compact: ~2.5 KB). `usedKeyStem` rotates over KEYSTEMS stems, request by request,
- * so the pipeline behind a proxy sees traffic spread over keystems and shards as in production.
+ * fixture, compact: ~2.5 KB) whose `usedKeyStem` is the stem of the request's API key, as
+ * Paccurate's is (the bench rotates keys, so traffic spreads over keystems and shards).
  *
  * Run alone: FIXED_UPSTREAM_PORT=8081 node dist/ops/bench/fixed-upstream.js
  */
 
-export const FIXED_UPSTREAM_KEYSTEMS = 64;
+const KEY_STEM_LENGTH = 10;
 
-/** The answers, one per keystem (`fixed-0000` …), as bytes ready to write. */
-export function fixedAnswers(keystems = FIXED_UPSTREAM_KEYSTEMS): Buffer[] {
+/** The fixture answer as bytes, for a key stem (answers are built once per stem). */
+export function fixedAnswers(): (keyStem: string) => Buffer {
   const fixture = readFileSync(path.join(REPO_ROOT, 'test/fixtures/paccurate-pack-response.json'), 'utf8');
   const answer = JSON.parse(fixture) as Record<string, unknown>;
-  return Array.from({ length: keystems }, (_, i) =>
-    Buffer.from(JSON.stringify({ ...answer, usedKeyStem: `fixed-${String(i).padStart(4, '0')}` })),
-  );
+  const built = new Map<string, Buffer>();
+  return (keyStem) => {
+    let body = built.get(keyStem);
+    if (!body) {
+      // a bound on what a hostile caller can make it keep
+      if (built.size >= 10_000) built.clear();
+      body = Buffer.from(JSON.stringify({ ...answer, usedKeyStem: keyStem }));
+      built.set(keyStem, body);
+    }
+    return body;
+  };
 }
 
-export function createFixedUpstream(answers = fixedAnswers()): http.Server {
-  let next = 0;
+export function createFixedUpstream(answerFor = fixedAnswers()): http.Server {
   return http.createServer((req, res) => {
+    const key = /^\s*apikey\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? 'anonymous';
     req.resume();
     req.once('end', () => {
-      const body = answers[next++ % answers.length]!;
+      const body = answerFor(key.slice(0, KEY_STEM_LENGTH));
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
       res.end(body);
     });

@@ -6,7 +6,7 @@ import { runLoad, type LoadResult } from './lib/load';
 import { answersOk, freePort, portOpen } from './lib/net';
 import { Redis } from 'ioredis';
 import { shardLayout } from '../../src/queue/shard';
-import { BENCH_HEADERS, BENCH_ORDER } from './lib/order';
+import { BENCH_API_KEYS, BENCH_HEADERS, BENCH_ORDER } from './lib/order';
 import { cpuSeconds, memory, type Memory } from './lib/proc';
 import { PrivateRedis } from './lib/redis';
 import { fixed, formatTable } from './lib/table';
@@ -219,7 +219,7 @@ async function measure(target: Target, overallRate?: number): Promise<Measured> 
   const load = await runLoad({
     url: target.url,
     body: BENCH_ORDER,
-    headers: BENCH_HEADERS,
+    apiKeys: BENCH_API_KEYS,
     connections: CONNECTIONS,
     seconds: SECONDS,
     overallRate,
@@ -235,7 +235,7 @@ async function warm(target: Target): Promise<void> {
   await runLoad({
     url: target.url,
     body: BENCH_ORDER,
-    headers: BENCH_HEADERS,
+    apiKeys: BENCH_API_KEYS,
     connections: CONNECTIONS,
     seconds: WARMUP_SECONDS,
   });

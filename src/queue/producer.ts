@@ -35,9 +35,10 @@ interface Waiting {
  * The proxy's stats sink. An event is accepted once it is in its shard's queue in Redis or,
  * if Redis does not take it within ENQUEUE_TIMEOUT_MS, fsync'd in the local outbox.
  *
- * Group commit: the events of one shard recorded in the same event-loop turn (up to
- * `maxEventsPerJob`) go to Redis as ONE job, one script call; each `record` resolves when its
- * job is in Redis. Exactly-once rests on the event ids in the store's ledger, not on job ids.
+ * Group commit: the events of one shard recorded in the same event-loop turn, or while the
+ * shard's previous job was on its way (up to `maxEventsPerJob`), go to Redis as ONE job, one
+ * script call; each `record` resolves when its job is in Redis. Exactly-once rests on the
+ * event ids in the store's ledger, not on job ids.
  *
  * Once Redis fails, events go to the outbox until a background loop finds Redis answering
  * again; from then on new events go to Redis while the loop drains the outbox behind them.
@@ -51,6 +52,8 @@ export class QueueSink implements StatsSink {
   /** shard → events recorded this turn, not yet sent */
   private readonly gathering = new Map<number, Waiting[]>();
   private sendScheduled = false;
+  /** shards with a job on its way to Redis */
+  private readonly inFlight = new Set<number>();
   /** the last enqueue failure, until Redis answers again: events go straight to the outbox */
   private redisFailure: unknown = null;
   private replayTimer: NodeJS.Timeout | null = null;
@@ -146,14 +149,31 @@ export class QueueSink implements StatsSink {
     for (const shard of [...this.gathering.keys()]) this.send(shard);
   }
 
+  /**
+   * Sends the shard's gathered events as one job, unless a job of the shard is still on its way:
+   * then they wait for it (and more join them), so under load jobs grow instead of round trips
+   * multiplying, and a shard's jobs reach Redis in the order they were sent.
+   */
   private send(shard: number): void {
-    const waiting = this.gathering.get(shard);
-    if (!waiting) return;
-    this.gathering.delete(shard);
+    const gathered = this.gathering.get(shard);
+    if (!gathered || this.inFlight.has(shard)) return;
+    const waiting = gathered.splice(0, this.maxEventsPerJob);
+    if (gathered.length === 0) this.gathering.delete(shard);
+    this.inFlight.add(shard);
     const events = waiting.map((w) => w.event);
     withTimeout(this.addJob(shard, events), this.opts.enqueueTimeoutMs, 'Redis enqueue').then(
-      () => waiting.forEach((w) => w.resolve()),
-      (err: unknown) => waiting.forEach((w) => w.reject(err)),
+      () => {
+        waiting.forEach((w) => w.resolve());
+        this.inFlight.delete(shard);
+        this.send(shard);
+      },
+      (err: unknown) => {
+        // Redis failed this job: those gathered behind it would wait for it, then fail alike
+        const behind = this.gathering.get(shard) ?? [];
+        this.gathering.delete(shard);
+        this.inFlight.delete(shard);
+        [...waiting, ...behind].forEach((w) => w.reject(err));
+      },
     );
   }
 
