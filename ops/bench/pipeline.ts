@@ -52,7 +52,8 @@ const EVENTS_PER_JOB = Number(process.env.BENCH_EVENTS_PER_JOB ?? 4);
 const log = createLogger('warn');
 const keystems = Array.from({ length: KEYSTEMS }, (_, i) => `bench-${String(i).padStart(4, '0')}`);
 
-function packEvent(keystem: string): PackEvent {
+/** A pack event as the proxy makes it for the bench order. */
+export function packEvent(keystem: string): PackEvent {
   const at = Date.now();
   return {
     kind: 'pack',
