@@ -31,49 +31,56 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
 
 type Drain = (redis: Redis) => Promise<number>;
 
-/** BullMQ's API: a batch of getNextJob calls, then one moveToCompleted per job. */
-const bullmqApi: Drain = async (redis) => {
+/** Runs `drain` with a manual BullMQ worker of shard 0 on a connection of its own. */
+async function withManualWorker(
+  redis: Redis,
+  drain: (worker: Worker, connection: Redis) => Promise<number>,
+): Promise<number> {
   const connection = redis.duplicate();
   const worker = createManualWorker(shardLayout(0), connection, 'bench', 30_000);
-  await worker.waitUntilReady();
-  let done = 0;
-  for (;;) {
-    const taken = [];
-    for (let i = 0; i < 250; i++) {
-      const job = await worker.getNextJob(TOKEN, { block: false });
-      if (!job) break;
-      taken.push(job);
-    }
-    if (taken.length === 0) break;
-    await Promise.all(taken.map((job) => job.moveToCompleted(null, TOKEN, false)));
-    done += taken.length;
+  try {
+    await worker.waitUntilReady();
+    return await drain(worker, connection);
+  } finally {
+    await worker.close(true);
+    connection.disconnect();
   }
-  await worker.close(true);
-  connection.disconnect();
-  return done;
-};
+}
+
+/** BullMQ's API: a batch of getNextJob calls, then one moveToCompleted per job. */
+const bullmqApi: Drain = (redis) =>
+  withManualWorker(redis, async (worker) => {
+    let done = 0;
+    for (;;) {
+      const taken = [];
+      for (let i = 0; i < 250; i++) {
+        const job = await worker.getNextJob(TOKEN, { block: false });
+        if (!job) break;
+        taken.push(job);
+      }
+      if (taken.length === 0) return done;
+      await Promise.all(taken.map((job) => job.moveToCompleted(null, TOKEN, false)));
+      done += taken.length;
+    }
+  });
 
 /** workers/job-batches.ts: take and complete a few hundred jobs per script call. */
-const jobBatches: Drain = async (redis) => {
-  const connection = redis.duplicate();
-  const worker = createManualWorker(shardLayout(0), connection, 'bench', 30_000);
-  await worker.waitUntilReady();
-  const jobs = new JobBatches({
-    connection,
-    toKey: (type) => worker.toKey(type),
-    token: TOKEN,
-    lockDurationMs: 30_000,
-    workerName: 'bench',
+const jobBatches: Drain = (redis) =>
+  withManualWorker(redis, async (worker, connection) => {
+    const jobs = new JobBatches({
+      connection,
+      toKey: (type) => worker.toKey(type),
+      token: TOKEN,
+      lockDurationMs: 30_000,
+      workerName: 'bench',
+    });
+    let done = 0;
+    for (let taken = await jobs.take(1000); taken.length > 0; taken = await jobs.take(1000)) {
+      await jobs.complete(taken.map((job) => job.id));
+      done += taken.length;
+    }
+    return done;
   });
-  let done = 0;
-  for (let taken = await jobs.take(1000); taken.length > 0; taken = await jobs.take(1000)) {
-    await jobs.complete(taken.map((job) => job.id));
-    done += taken.length;
-  }
-  await worker.close(true);
-  connection.disconnect();
-  return done;
-};
 
 /** BullMQ's Worker, concurrency 100, no-op processor. */
 const noopWorker: Drain = async (redis) => {
