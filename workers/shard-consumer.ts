@@ -282,7 +282,7 @@ function decodeAll(batch: readonly TakenJob[]): Decoded {
   for (const job of batch) {
     const { events, invalid } = decodeJob(job.data);
     decoded.events.push(...events);
-    invalid.forEach(({ data, reason }, index) => decoded.invalid.push({ job, index, data, reason }));
+    for (const bad of invalid) decoded.invalid.push({ job, ...bad });
   }
   return decoded;
 }

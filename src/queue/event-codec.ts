@@ -67,21 +67,22 @@ export function encodeJob(events: readonly StatsEvent[]): JobData {
 /** What a job held: the events that decode, and for each one that does not, why. */
 export interface DecodedJob {
   events: StatsEvent[];
-  invalid: Array<{ data: unknown; reason: string }>;
+  /** each event that does not decode: its place in the job, its data, why */
+  invalid: Array<{ index: number; data: unknown; reason: string }>;
 }
 
 /** Decodes a job's data, of this version (many events) or of an earlier one (one bare event). */
 export function decodeJob(data: unknown): DecodedJob {
   const list = isJobData(data) ? data.events : [data];
   const decoded: DecodedJob = { events: [], invalid: [] };
-  for (const item of list) {
+  list.forEach((item, index) => {
     try {
       decoded.events.push(decodeEvent(item));
     } catch (err) {
       if (!(err instanceof InvalidEventError)) throw err;
-      decoded.invalid.push({ data: item, reason: err.reason });
+      decoded.invalid.push({ index, data: item, reason: err.reason });
     }
-  }
+  });
   return decoded;
 }
 

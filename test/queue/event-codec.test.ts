@@ -32,7 +32,7 @@ describe('event codec', () => {
     const bad = { ...packEvent('abcdefghij'), at: -1 };
     const decoded = decodeJob({ events: [good, bad] });
     expect(decoded.events).toEqual([good]);
-    expect(decoded.invalid).toEqual([{ data: bad, reason: expect.stringMatching(/^at:/) }]);
+    expect(decoded.invalid).toEqual([{ index: 1, data: bad, reason: expect.stringMatching(/^at:/) }]);
   });
 
   it('names what is wrong with an invalid event', () => {
