@@ -39,7 +39,7 @@ describe('GET /readyz (real redis-server, real SQLite file, real full disk)', ()
     dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-readyz-'));
     disk = await TinyDisk.mount(path.join(dir, 'outbox'), 256 * 1024);
     outbox = await Outbox.open({ dir: path.join(dir, 'outbox'), logger });
-    sink = new QueueSink({ redis, queues, outbox, enqueueTimeoutMs: 300, logger, replayIntervalMs: 50 });
+    sink = new QueueSink({ redis, queues, outbox, enqueueTimeoutMs: 2000, logger, replayIntervalMs: 50 });
     store = new SqliteStore({ path: path.join(dir, 'stats.db') });
     await store.init();
   });

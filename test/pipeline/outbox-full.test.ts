@@ -50,7 +50,7 @@ withDisk('pack requests through a Redis outage with the outbox disk full (real t
     await waitFor(() => redis.status === 'ready', { what: 'Redis connection' });
     queues = createShardQueues(redis, 4);
     outbox = await Outbox.open({ dir: disk.dir, logger });
-    sink = new QueueSink({ redis, queues, outbox, enqueueTimeoutMs: 300, logger, replayIntervalMs: 50 });
+    sink = new QueueSink({ redis, queues, outbox, enqueueTimeoutMs: 2000, logger, replayIntervalMs: 50 });
     store = new SqliteStore({ path: path.join(dir, 'stats.db') });
     await store.init();
     const config = testConfig({ SHARDS: 4, FLUSH_INTERVAL_MS: 100, LEASE_TTL_MS: 1500 });

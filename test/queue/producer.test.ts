@@ -37,14 +37,18 @@ beforeEach(async () => {
   sink = newSink();
 });
 
-/** A sink over this test's Redis, queues, outbox and metrics. */
+/**
+ * A sink over this test's Redis, queues, outbox and metrics. The enqueue timeout is generous: on
+ * a loaded machine an add that timed out and landed later would be in Redis AND the outbox (the
+ * ledger's business, not these tests'); a stopped Redis fails at once on a fail-fast connection.
+ */
 function newSink(opts: Partial<QueueSinkOptions> = {}): QueueSink {
   const { logger } = captureLogger();
   return new QueueSink({
     redis,
     queues,
     outbox,
-    enqueueTimeoutMs: 300,
+    enqueueTimeoutMs: 2000,
     logger,
     metrics,
     replayIntervalMs: 50,
