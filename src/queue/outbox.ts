@@ -241,6 +241,8 @@ export class Outbox {
   /** Renames the active file into the next segment; new appends start a fresh active file. */
   private async seal(): Promise<void> {
     if (this.activeEvents === 0) return;
+    // a failed commit whose rollback failed too is cut off first: in a segment it would be replayed
+    if (this.damaged) await this.openActive();
     await this.handle?.close();
     this.handle = null;
     const file = `segment-${this.nextSeq}.jsonl`;
