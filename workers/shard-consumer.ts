@@ -2,7 +2,7 @@ import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
-import { InvalidEventError, decodeEvent } from '../src/queue/event-codec';
+import { decodeJob } from '../src/queue/event-codec';
 import { shardLayout } from '../src/queue/shard';
 import { KEEP_COMPLETED_JOBS } from '../src/queue/queues';
 import type { StatsEvent } from '../src/stats/types';
@@ -35,7 +35,8 @@ export function backoffMs(attempt: number): number {
 
 interface Decoded {
   events: StatsEvent[];
-  invalid: Array<{ job: TakenJob; reason: string }>;
+  /** events that do not decode, each with its job and its place in the job */
+  invalid: Array<{ job: TakenJob; index: number; data: unknown; reason: string }>;
 }
 
 /**
@@ -205,11 +206,11 @@ export class ShardConsumer {
   private async deadLetter(invalid: Decoded['invalid']): Promise<void> {
     const queue = shardLayout(this.opts.shard).queue;
     await this.opts.deadLetters.addBulk(
-      invalid.map(({ job, reason }) => ({
+      invalid.map(({ job, index, data, reason }) => ({
         name: 'dead',
-        data: { queue, jobId: job.id, name: job.name, data: job.data, reason, deadAt: Date.now() },
-        // the same job dead-lettered twice (a crash before its completion) is kept once
-        opts: { jobId: `${queue}-${String(job.id).replace(/[^\w-]/g, '_')}` },
+        data: { queue, jobId: job.id, name: job.name, index, data, reason, deadAt: Date.now() },
+        // the same event dead-lettered twice (a crash before its completion) is kept once
+        opts: { jobId: `${queue}-${String(job.id).replace(/[^\w-]/g, '_')}-${index}` },
       })),
     );
     this.log.error(
@@ -278,15 +279,13 @@ export class ShardConsumer {
   }
 }
 
+/** A job carries one event (earlier versions) or many (group commit): all become events. */
 function decodeAll(batch: readonly TakenJob[]): Decoded {
   const decoded: Decoded = { events: [], invalid: [] };
   for (const job of batch) {
-    try {
-      decoded.events.push(decodeEvent(job.data));
-    } catch (err) {
-      if (!(err instanceof InvalidEventError)) throw err;
-      decoded.invalid.push({ job, reason: err.reason });
-    }
+    const { events, invalid } = decodeJob(job.data);
+    decoded.events.push(...events);
+    for (const bad of invalid) decoded.invalid.push({ job, ...bad });
   }
   return decoded;
 }

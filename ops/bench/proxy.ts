@@ -4,20 +4,28 @@ import path from 'node:path';
 import { ChildService } from './lib/child';
 import { runLoad, type LoadResult } from './lib/load';
 import { answersOk, freePort, portOpen } from './lib/net';
-import { BENCH_HEADERS, BENCH_KEYSTEM, BENCH_ORDER } from './lib/order';
+import { Redis } from 'ioredis';
+import { shardLayout } from '../../src/queue/shard';
+import { BENCH_API_KEYS, BENCH_HEADERS, BENCH_ORDER } from './lib/order';
 import { cpuSeconds, memory, type Memory } from './lib/proc';
 import { PrivateRedis } from './lib/redis';
 import { fixed, formatTable } from './lib/table';
 import { Teardown } from './lib/teardown';
+import { evaluateProxyTargets, printVerdicts, type ScenarioFigures } from './target-table';
 
 /**
- * `npm run bench:proxy`: what Pacproxy costs over a bare Node proxy, on this machine, in one run.
- *
- * Processes (each on a free port, all stopped at the end): the Paccurate simulator (images on,
- * a fixed small latency); the bare node:http pass-through to it (the ceiling for a Node proxy);
- * the full pipeline — a private redis-server, the proxy (`dist/src/main.js proxy`, cache off)
- * and a worker (`dist/workers/main.js`, SQLite in a temp folder). autocannon runs here.
- * Figures are printed, never asserted. BENCH_SECONDS and BENCH_CONNECTIONS adjust the runs.
+ * `npm run bench:proxy`: what Pacproxy costs over a bare Node proxy, on this machine, in one run,
+ * in three scenarios, each with its own processes (free ports, all stopped at the end):
+ * - `fast-split` and `fast-one`: the upstream is a tiny fixed-answer server (fixed-upstream.ts,
+ *   ~2.5 KB answers, keystems rotating) many times faster than any proxy, so the proxy is the
+ *   bottleneck; Pacproxy runs as proxy + worker processes (split) or as one process (`npm start`);
+ * - `realistic`: the Paccurate simulator (images on, 5 ms latency) upstream, split layout. On a
+ *   small machine the simulator then costs more than either proxy and holds both to its pace.
+ * Beside each: the bare node:http pass-through to the same upstream (the ceiling for a Node
+ * proxy), a private redis-server, SQLite in a temp folder; autocannon runs here. Redis CPU per
+ * accepted event (enqueue + drain) and events per job are read over the whole scenario.
+ * BENCH_SCENARIOS (comma-separated), BENCH_SECONDS, BENCH_ROUNDS and BENCH_CONNECTIONS adjust it.
+ * Exits 1 when a proxy target fails (target-table.ts).
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -29,70 +37,112 @@ const SIM_LATENCY_MS = 5;
 /** how long the worker may take to fold the last events into the store after the load stops */
 const CATCH_UP_TIMEOUT_MS = 30_000;
 
+export type ScenarioName = 'fast-split' | 'fast-one' | 'realistic';
+const SCENARIOS: Record<ScenarioName, { upstream: 'fixed' | 'simulator'; layout: 'split' | 'one' }> = {
+  'fast-split': { upstream: 'fixed', layout: 'split' },
+  'fast-one': { upstream: 'fixed', layout: 'one' },
+  realistic: { upstream: 'simulator', layout: 'split' },
+};
+
+/** A process whose CPU time the bench reads. */
+interface Proc {
+  name: string;
+  pid: number;
+}
+
 interface Target {
   name: string;
   url: string;
-  /** the process that serves the target: its CPU time is the target's cost */
-  pid: number;
-  /** processes that work per request behind it (Pacproxy's worker and Redis) */
-  behind?: number[];
+  /** the serving process first, then those that work per request behind it */
+  procs: Proc[];
 }
 
 export interface Measured extends LoadResult {
+  /** CPU ms per 2xx answer of the serving process */
   cpuMsPerRequest: number;
-  behindCpuMsPerRequest?: number;
+  /** CPU ms per 2xx answer of each process (the serving one and those behind it) */
+  cpuMsByProcess: Record<string, number>;
 }
 
-/** The figures `npm run bench` judges the proxy targets by (ops/bench/targets.ts). */
-export interface ProxyBenchResult {
+/** One scenario's figures (the targets table judges them, target-table.ts). */
+export interface ScenarioResult {
+  name: ScenarioName;
   bare: Measured;
   root: Measured;
   pack: Measured;
-  /** the fixed rate of the latency comparison: half of POST /'s capacity */
-  rate: number;
-  bareAtRate: Measured;
-  rootAtRate: Measured;
+  /** the fixed rate of the latency comparison: half of POST /'s capacity (fast scenarios) */
+  rate?: number;
+  bareAtRate?: Measured;
+  rootAtRate?: Measured;
+  /** redis-server CPU µs per accepted event, enqueue and drain, over the whole scenario */
+  redisUsPerEvent: number;
+  eventsPerJob: number;
+  /** every answered pack request was counted in the store */
+  exact: boolean;
 }
 
+export type ProxyBenchResult = Partial<Record<ScenarioName, ScenarioResult>>;
+
 export interface Stack {
-  sim: Target;
+  upstream: Target;
   bare: Target;
   root: Target;
   pack: Target;
   proxy: ChildService;
+  /** the worker process (split layout); null when the workers run inside the proxy process */
+  worker: ChildService | null;
   bareService: ChildService;
   proxyUrl: string;
-  worker: ChildService;
   redis: PrivateRedis;
 }
 
-/** Runs the whole proxy bench, prints its tables and returns its figures. */
+function scenariosAsked(): ScenarioName[] {
+  const asked = (process.env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',');
+  for (const name of asked) if (!(name in SCENARIOS)) throw new Error(`unknown scenario ${name}`);
+  return asked as ScenarioName[];
+}
+
+/** Runs every scenario asked for, prints its tables and returns its figures. */
 export async function runProxyBench(): Promise<ProxyBenchResult> {
-  const teardown = new Teardown();
-  process.once('SIGINT', () => void teardown.run().then(() => process.exit(130)));
-  try {
-    const stack = await startStack(teardown);
-    return await report(stack);
-  } finally {
-    await teardown.run();
+  const result: ProxyBenchResult = {};
+  for (const name of scenariosAsked()) {
+    const teardown = new Teardown();
+    const interrupted = () => void teardown.run().then(() => process.exit(130));
+    process.once('SIGINT', interrupted);
+    try {
+      const stack = await startStack(teardown, name);
+      result[name] = await report(name, stack);
+    } finally {
+      process.off('SIGINT', interrupted);
+      await teardown.run();
+    }
   }
+  return result;
 }
 
 /** Starts every process, registering each with `teardown` as soon as it exists. */
-export async function startStack(teardown: Teardown): Promise<Stack> {
-  const simPort = await freePort();
-  const sim = await ChildService.startScript('dist/ops/paccurate-sim/main.js', {
-    name: 'simulator',
-    env: { SIM_PORT: String(simPort), SIM_LATENCY_MS: String(SIM_LATENCY_MS), SIM_IMAGES: 'true' },
-    ready: () => portOpen(simPort),
-  });
-  teardown.add('simulator', () => sim.stop());
-  const simUrl = `http://127.0.0.1:${simPort}/`;
+export async function startStack(teardown: Teardown, name: ScenarioName = 'fast-split'): Promise<Stack> {
+  const scenario = SCENARIOS[name];
+  const upstreamPort = await freePort();
+  const upstream =
+    scenario.upstream === 'fixed'
+      ? await ChildService.startScript('dist/ops/bench/fixed-upstream.js', {
+          name: 'fixed upstream',
+          env: { FIXED_UPSTREAM_PORT: String(upstreamPort) },
+          ready: () => portOpen(upstreamPort),
+        })
+      : await ChildService.startScript('dist/ops/paccurate-sim/main.js', {
+          name: 'simulator',
+          env: { SIM_PORT: String(upstreamPort), SIM_LATENCY_MS: String(SIM_LATENCY_MS), SIM_IMAGES: 'true' },
+          ready: () => portOpen(upstreamPort),
+        });
+  teardown.add(upstream.name, () => upstream.stop());
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}/`;
 
   const barePort = await freePort();
   const bare = await ChildService.startScript('dist/ops/bench/passthrough.js', {
     name: 'pass-through',
-    env: { PASSTHROUGH_PORT: String(barePort), UPSTREAM_URL: simUrl },
+    env: { PASSTHROUGH_PORT: String(barePort), UPSTREAM_URL: upstreamUrl },
     ready: () => portOpen(barePort),
   });
   teardown.add('pass-through', () => bare.stop());
@@ -106,63 +156,78 @@ export async function startStack(teardown: Teardown): Promise<Stack> {
     STORE: 'sqlite',
     SQLITE_PATH: path.join(dataDir, 'pacproxy.db'),
     OUTBOX_DIR: path.join(dataDir, 'outbox'),
-    PACCURATE_URL: simUrl,
+    PACCURATE_URL: upstreamUrl,
     CACHE_TTL_SECONDS: '0',
     // the production default: one log line per request (written to a file, see ChildService)
     LOG_LEVEL: 'info',
   };
 
-  const metricsPort = await freePort();
-  const worker = await ChildService.startScript('dist/workers/main.js', {
-    name: 'worker',
-    env: { ...pipelineEnv, METRICS_PORT: String(metricsPort) },
-    ready: () => answersOk(`http://127.0.0.1:${metricsPort}/metrics`),
-  });
-  teardown.add('worker', () => worker.stop());
+  let worker: ChildService | null = null;
+  if (scenario.layout === 'split') {
+    const metricsPort = await freePort();
+    const started = await ChildService.startScript('dist/workers/main.js', {
+      name: 'worker',
+      env: { ...pipelineEnv, METRICS_PORT: String(metricsPort) },
+      ready: () => answersOk(`http://127.0.0.1:${metricsPort}/metrics`),
+    });
+    teardown.add('worker', () => started.stop());
+    worker = started;
+  }
 
   const proxyPort = await freePort();
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const proxy = await ChildService.startScript('dist/src/main.js', {
     name: 'proxy',
-    args: ['proxy'],
-    env: { ...pipelineEnv, PORT: String(proxyPort), HOST: '127.0.0.1' },
+    args: scenario.layout === 'split' ? ['proxy'] : [],
+    env: {
+      ...pipelineEnv,
+      PORT: String(proxyPort),
+      HOST: '127.0.0.1',
+      METRICS_PORT: String(await freePort()),
+    },
     ready: () => answersOk(`${proxyUrl}/readyz`),
   });
   teardown.add('proxy', () => proxy.stop());
 
-  const behind = [worker.pid, redis.service.pid];
+  const pacproxy = { name: scenario.layout === 'split' ? 'proxy' : 'proxy+worker', pid: proxy.pid };
+  const procs = [pacproxy, ...(worker ? [{ name: 'worker', pid: worker.pid }] : [])];
+  procs.push({ name: 'redis', pid: redis.service.pid });
   return {
-    sim: { name: 'simulator direct', url: simUrl, pid: sim.pid },
-    bare: { name: 'bare pass-through', url: `http://127.0.0.1:${barePort}/`, pid: bare.pid },
-    root: { name: 'Pacproxy POST /', url: `${proxyUrl}/`, pid: proxy.pid, behind },
-    pack: { name: 'Pacproxy POST /pack', url: `${proxyUrl}/pack`, pid: proxy.pid, behind },
+    upstream: {
+      name: `${upstream.name} direct`,
+      url: upstreamUrl,
+      procs: [{ name: 'upstream', pid: upstream.pid }],
+    },
+    bare: {
+      name: 'bare pass-through',
+      url: `http://127.0.0.1:${barePort}/`,
+      procs: [{ name: 'bare', pid: bare.pid }],
+    },
+    root: { name: 'Pacproxy POST /', url: `${proxyUrl}/`, procs },
+    pack: { name: 'Pacproxy POST /pack', url: `${proxyUrl}/pack`, procs },
     proxy,
+    worker,
     bareService: bare,
     proxyUrl,
-    worker,
     redis,
   };
 }
 
 /** One autocannon run against a target, with the CPU its processes used per 2xx answer. */
 async function measure(target: Target, overallRate?: number): Promise<Measured> {
-  const pids = [target.pid, ...(target.behind ?? [])];
-  const before = pids.map(cpuSeconds);
+  const before = target.procs.map((p) => cpuSeconds(p.pid));
   const load = await runLoad({
     url: target.url,
     body: BENCH_ORDER,
-    headers: BENCH_HEADERS,
+    apiKeys: BENCH_API_KEYS,
     connections: CONNECTIONS,
     seconds: SECONDS,
     overallRate,
   });
-  const used = pids.map((pid, i) => cpuSeconds(pid) - before[i]!);
   const perRequest = (seconds: number) => (seconds * 1000) / Math.max(load.ok, 1);
-  return {
-    ...load,
-    cpuMsPerRequest: perRequest(used[0]!),
-    behindCpuMsPerRequest: target.behind ? perRequest(used.slice(1).reduce((a, b) => a + b, 0)) : undefined,
-  };
+  const cpuMsByProcess: Record<string, number> = {};
+  target.procs.forEach((p, i) => (cpuMsByProcess[p.name] = perRequest(cpuSeconds(p.pid) - before[i]!)));
+  return { ...load, cpuMsPerRequest: cpuMsByProcess[target.procs[0]!.name]!, cpuMsByProcess };
 }
 
 /** A short unmeasured run, so the JIT and the connection pools are warm. */
@@ -170,7 +235,7 @@ async function warm(target: Target): Promise<void> {
   await runLoad({
     url: target.url,
     body: BENCH_ORDER,
-    headers: BENCH_HEADERS,
+    apiKeys: BENCH_API_KEYS,
     connections: CONNECTIONS,
     seconds: WARMUP_SECONDS,
   });
@@ -193,84 +258,81 @@ async function medianRuns(
   return runs.map((r) => [...r].sort((a, b) => by(a) - by(b))[Math.floor((r.length - 1) / 2)]!);
 }
 
-async function report(stack: Stack): Promise<ProxyBenchResult> {
-  const answerBytes = await responseBytes(stack.sim.url);
+async function report(name: ScenarioName, stack: Stack): Promise<ScenarioResult> {
+  const fast = SCENARIOS[name].upstream === 'fixed';
+  const answerBytes = await responseBytes(stack.upstream.url);
   console.log(
-    `bench:proxy on ${os.cpus().length} CPU(s), load average ${os.loadavg()[0]!.toFixed(2)}, Node ${process.version}; ` +
+    `\n-- scenario ${name}: ${SCENARIOS[name].layout === 'split' ? 'proxy + worker processes' : 'one process (npm start)'}, ` +
+      `${fast ? 'fast fixed-answer upstream' : `simulator upstream (${SIM_LATENCY_MS} ms, images on)`} --\n` +
+      `${os.cpus().length} CPU(s), load average ${os.loadavg()[0]!.toFixed(2)}, Node ${process.version}; ` +
       `${SECONDS} s runs after ${WARMUP_SECONDS} s warm-up, median of ${ROUNDS} round-robin runs, ` +
-      `${CONNECTIONS} connections; simulator latency ` +
-      `${SIM_LATENCY_MS} ms, images on (${fixed(answerBytes)} B answers); Pacproxy cache off, logs at info.\n` +
-      'autocannon, the simulator, the proxies, Redis and the worker share this machine.\n',
+      `${CONNECTIONS} connections; ${fixed(answerBytes)} B answers; Pacproxy cache off, logs at info.\n` +
+      'autocannon, the upstream, the proxies, Redis and the worker share this machine.\n',
   );
-
+  const redisBefore = cpuSeconds(stack.redis.service.pid);
   const memoryAtStart = { proxy: memory(stack.proxy.pid), bare: memory(stack.bareService.pid) };
-  const targets = [stack.sim, stack.bare, stack.root, stack.pack];
+  const targets = [stack.upstream, stack.bare, stack.root, stack.pack];
   for (const target of targets) await warm(target);
   process.stderr.write(`measuring ${targets.map((t) => t.name).join(', ')}…\n`);
   const medians = await medianRuns(targets, (m) => m.rps);
-  const measured = targets.map((t, i) => [t, medians[i]!] as const);
-  const bare = measured[1]![1];
+  const [, bare, root, pack] = medians as [Measured, Measured, Measured, Measured];
   console.log('Throughput (as fast as answers come)');
   console.log(
     formatTable(
-      [
-        'target',
-        'req/s',
-        '× bare',
-        'p50 ms',
-        'p99 ms',
-        'p99 × bare',
-        'CPU ms/req',
-        'pipeline CPU ms/req',
-        'failures',
-      ],
-      measured.map(([t, m]) => [
-        t.name,
-        fixed(m.rps),
-        ratio(m.rps, bare.rps),
-        fixed(m.p50, 1),
-        fixed(m.p99, 1),
-        ratio(m.p99, bare.p99),
-        fixed(m.cpuMsPerRequest, 3),
-        fixed(m.behindCpuMsPerRequest, 3),
-        fixed(m.failures),
-      ]),
+      ['target', 'req/s', '× bare', 'p50 ms', 'p99 ms', 'p99 × bare', 'CPU ms/req by process', 'failures'],
+      targets.map((t, i) => {
+        const m = medians[i]!;
+        const byProcess = Object.entries(m.cpuMsByProcess).map(([p, ms]) => `${p} ${fixed(ms, 3)}`);
+        return [
+          t.name,
+          fixed(m.rps),
+          ratio(m.rps, bare.rps),
+          fixed(m.p50, 1),
+          fixed(m.p99, 1),
+          ratio(m.p99, bare.p99),
+          byProcess.join(', '),
+          fixed(m.failures),
+        ];
+      }),
     ),
   );
-
   console.log(
-    'CPU ms/req: user+system CPU of the serving process per 2xx answer; pipeline: the worker and ' +
+    'CPU ms/req: user+system CPU per 2xx answer, of the serving process and of the worker and ' +
       'redis-server behind Pacproxy. failures: non-2xx answers, errors and timeouts.',
   );
 
-  const rate = Math.max(1, Math.round(measured[2]![1].rps / 2));
-  process.stderr.write(`measuring at a fixed ${rate} req/s…\n`);
-  const [bareAtRate, rootAtRate] = (await medianRuns([stack.bare, stack.root], (m) => m.p99, rate)) as [
-    Measured,
-    Measured,
-  ];
-  console.log(
-    `\nLatency at a fixed rate: ${rate} req/s (half of Pacproxy POST /'s capacity above), ` +
-      `the run with the median p99 of ${ROUNDS} each`,
-  );
-  console.log(
-    formatTable(
-      ['target', 'req/s', 'p50 ms', 'p99 ms', 'p99 × bare', 'CPU ms/req'],
-      (
-        [
-          [stack.bare.name, bareAtRate],
-          [stack.root.name, rootAtRate],
-        ] as const
-      ).map(([name, m]) => [
-        name,
-        fixed(m.rps),
-        fixed(m.p50, 1),
-        fixed(m.p99, 1),
-        ratio(m.p99, bareAtRate.p99),
-        fixed(m.cpuMsPerRequest, 3),
-      ]),
-    ),
-  );
+  let latency: Pick<ScenarioResult, 'rate' | 'bareAtRate' | 'rootAtRate'> = {};
+  if (fast) {
+    const rate = Math.max(1, Math.round(root.rps / 2));
+    process.stderr.write(`measuring at a fixed ${rate} req/s…\n`);
+    const [bareAtRate, rootAtRate] = (await medianRuns([stack.bare, stack.root], (m) => m.p99, rate)) as [
+      Measured,
+      Measured,
+    ];
+    latency = { rate, bareAtRate, rootAtRate };
+    console.log(
+      `\nLatency at a fixed rate: ${rate} req/s (half of Pacproxy POST /'s capacity above), ` +
+        `the run with the median p99 of ${ROUNDS} each`,
+    );
+    console.log(
+      formatTable(
+        ['target', 'req/s', 'p50 ms', 'p99 ms', 'p99 × bare', 'CPU ms/req'],
+        (
+          [
+            [stack.bare.name, bareAtRate],
+            [stack.root.name, rootAtRate],
+          ] as const
+        ).map(([n, m]) => [
+          n,
+          fixed(m.rps),
+          fixed(m.p50, 1),
+          fixed(m.p99, 1),
+          ratio(m.p99, bareAtRate.p99),
+          fixed(m.cpuMsPerRequest, 3),
+        ]),
+      ),
+    );
+  }
 
   const memoryAtEnd = { proxy: memory(stack.proxy.pid), bare: memory(stack.bareService.pid) };
   console.log('\nMemory (resident set)');
@@ -284,15 +346,35 @@ async function report(stack: Stack): Promise<ProxyBenchResult> {
     ),
   );
 
-  console.log(`\n${await countedLine(stack.proxyUrl)}`);
-  return {
-    bare,
-    root: measured[2]![1],
-    pack: measured[3]![1],
-    rate,
-    bareAtRate,
-    rootAtRate,
-  };
+  const counted = await countedLine(stack.proxyUrl);
+  console.log(`\n${counted.line}`);
+  const { events, jobs } = await enqueued(stack);
+  const redisUsPerEvent = ((cpuSeconds(stack.redis.service.pid) - redisBefore) * 1e6) / Math.max(events, 1);
+  const eventsPerJob = events / Math.max(jobs, 1);
+  console.log(
+    `Redis: ${fixed(redisUsPerEvent, 1)} µs of CPU per accepted event (enqueue and drain), ` +
+      `${fixed(events)} events in ${fixed(jobs)} jobs (${fixed(eventsPerJob, 2)} events per job).`,
+  );
+  return { name, bare, root, pack, ...latency, redisUsPerEvent, eventsPerJob, exact: counted.exact };
+}
+
+/** Events the proxy put in Redis (its /metrics) and the jobs that carried them (BullMQ's id counters). */
+async function enqueued(stack: Stack): Promise<{ events: number; jobs: number }> {
+  const events = await metricSum(stack.proxyUrl, 'pacproxy_events_enqueued_total');
+  const redis = new Redis(stack.redis.url, { lazyConnect: true });
+  try {
+    await redis.connect();
+    let jobs = 0;
+    for (let shard = 0; ; shard++) {
+      const { prefix, queue } = shardLayout(shard);
+      const id = await redis.get(`${prefix}:${queue}:id`);
+      if (id === null) break;
+      jobs += Number(id);
+    }
+    return { events, jobs };
+  } finally {
+    redis.disconnect();
+  }
 }
 
 function ratio(value: number, base: number): string {
@@ -316,42 +398,72 @@ async function responseBytes(simUrl: string): Promise<number> {
 
 /**
  * Whether the pipeline kept up: pack requests the proxy answered (its /metrics) against the
- * requests the store has counted for the bench keystem, once the worker has caught up.
+ * requests the store has counted across keystems, once the worker has caught up.
  */
-async function countedLine(proxyUrl: string): Promise<string> {
+async function countedLine(proxyUrl: string): Promise<{ line: string; exact: boolean }> {
   const started = Date.now();
   let answered = 0;
   let counted = 0;
   do {
     // both re-read: requests autocannon abandoned at the end of a run may still be finishing
-    answered = await packRequestsAnswered(proxyUrl);
+    answered = await metricSum(proxyUrl, 'pacproxy_pack_requests_total');
     counted = await countedRequests(proxyUrl);
     if (counted === answered) break;
     await new Promise((r) => setTimeout(r, 250));
   } while (Date.now() - started < CATCH_UP_TIMEOUT_MS);
   const after = ((Date.now() - started) / 1000).toFixed(1);
-  return counted === answered
-    ? `Pipeline: all ${fixed(answered)} answered pack requests counted in the store ${after} s after the load stopped.`
-    : `Pipeline: the store counted ${fixed(counted)} pack requests, the proxy answered ${fixed(answered)} (after ${after} s).`;
+  const exact = counted === answered;
+  return {
+    exact,
+    line: exact
+      ? `Pipeline: all ${fixed(answered)} answered pack requests counted in the store ${after} s after the load stopped.`
+      : `Pipeline: the store counted ${fixed(counted)} pack requests, the proxy answered ${fixed(answered)} (after ${after} s).`,
+  };
 }
 
-async function packRequestsAnswered(proxyUrl: string): Promise<number> {
+/** The sum of a counter's series in the proxy's /metrics. */
+async function metricSum(proxyUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${proxyUrl}/metrics`)).text();
   return text
     .split('\n')
-    .filter((line) => line.startsWith('pacproxy_pack_requests_total{'))
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
 async function countedRequests(proxyUrl: string): Promise<number> {
-  const res = await fetch(`${proxyUrl}/api/keydata/${BENCH_KEYSTEM}`);
+  const res = await fetch(`${proxyUrl}/api/keydata/all`);
   if (!res.ok) return 0;
   return ((await res.json()) as { totalRequests?: number }).totalRequests ?? 0;
 }
 
-if (require.main === module) {
-  runProxyBench().catch((err: unknown) => {
-    console.error(`bench:proxy failed: ${(err as Error).stack ?? String(err)}`);
-    process.exit(1);
+/** The figures the proxy targets are judged by (target-table.ts), one set per scenario run. */
+export function proxyFigures(result: ProxyBenchResult): ScenarioFigures[] {
+  return Object.values(result).map((s) => {
+    const pipelineCpu = Object.values(s.root.cpuMsByProcess).reduce((a, b) => a + b, 0);
+    return {
+      name: s.name,
+      fast: SCENARIOS[s.name].upstream === 'fixed',
+      bareRps: s.bare.rps,
+      rootRps: s.root.rps,
+      packRps: s.pack.rps,
+      rate: s.rate,
+      bareP99AtRate: s.bareAtRate?.p99,
+      rootP99AtRate: s.rootAtRate?.p99,
+      bareCpuMsPerRequest: s.bare.cpuMsPerRequest,
+      pipelineCpuMsPerRequest: pipelineCpu,
+      cpuMsByProcess: s.root.cpuMsByProcess,
+      redisUsPerEvent: s.redisUsPerEvent,
+      eventsPerJob: s.eventsPerJob,
+      exact: s.exact,
+    };
   });
+}
+
+if (require.main === module) {
+  runProxyBench()
+    .then((r) => printVerdicts('proxy targets', evaluateProxyTargets(proxyFigures(r))))
+    .catch((err: unknown) => {
+      console.error(`bench:proxy failed: ${(err as Error).stack ?? String(err)}`);
+      process.exit(1);
+    });
 }

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const teardown = new Teardown();
   process.once('SIGINT', () => void teardown.run().then(() => process.exit(130)));
   try {
-    const stack = await startStack(teardown);
+    const stack = await startStack(teardown, 'realistic');
     const redis = new Redis(stack.redis.url, { lazyConnect: true });
     await redis.connect();
     teardown.add('redis connection', () => redis.disconnect());
@@ -66,7 +66,7 @@ async function soak(stack: Stack, redis: Redis): Promise<void> {
     samples.push({
       atSeconds: (Date.now() - started) / 1000,
       proxyRss: memory(stack.proxy.pid).rss,
-      workerRss: memory(stack.worker.pid).rss,
+      workerRss: stack.worker ? memory(stack.worker.pid).rss : NaN,
       redisUsed: Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN),
       redisKeys: await redis.dbsize(),
     });

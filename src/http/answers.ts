@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { degradedPartSchema } from '../queue/sink';
 import { packStatsSchema } from '../stats/types';
 
 /**
@@ -30,6 +31,14 @@ export type ResetAccepted = z.infer<typeof resetAcceptedSchema>;
 export const healthSchema = z.object({ status: z.literal('ok') });
 export type Health = z.infer<typeof healthSchema>;
 
-/** `GET /readyz` when Redis and the store answer. */
-export const readySchema = z.object({ status: z.literal('ready') });
+const degradedSchema = z
+  .array(degradedPartSchema)
+  .describe('each part not working as it should (redis, outbox, store), with the reason');
+
+/** `GET /readyz` when the proxy can record requests (through Redis, or the outbox while it has room). */
+export const readySchema = z.object({ status: z.literal('ready'), degraded: degradedSchema });
 export type Ready = z.infer<typeof readySchema>;
+
+/** `GET /readyz` when events can go neither to Redis nor to the outbox. */
+export const notReadySchema = z.object({ ...errorBodySchema.shape, degraded: degradedSchema });
+export type NotReady = z.infer<typeof notReadySchema>;

@@ -35,8 +35,6 @@ export interface AppDeps {
   store?: StatsStore;
   /** this process's metrics; without them GET /metrics is not mounted */
   metrics?: Metrics;
-  /** the proxy's Redis connection; with `store`, GET /readyz checks both */
-  redis?: { ping(): Promise<unknown> };
   /** every shard queue and the dead-letter queue: Bull Board and the queue gauges of /metrics */
   queues?: readonly Queue[];
 }
@@ -89,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
       new QueueGauges({ registry: deps.metrics.registry, queues: deps.queues, logger: deps.logger });
     app.get('/metrics', metricsRoute(deps.metrics.registry));
   }
-  if (deps.redis && deps.store) app.get('/readyz', readiness({ redis: deps.redis, store: deps.store }));
+  if (deps.store) app.get('/readyz', readiness({ sink: deps.sink, store: deps.store }));
   if (deps.queues) {
     app.use(QUEUE_BOARD_PATH, queueBoard({ queues: deps.queues, adminToken: deps.config.ADMIN_TOKEN }));
   }

@@ -1,31 +1,47 @@
 import type { RequestHandler } from 'express';
+import type { DegradedPart, SinkHealth } from '../queue/sink';
 import { withTimeout } from '../util/with-timeout';
-import type { Ready } from './answers';
-import { HttpError } from './errors';
+import type { NotReady, Ready } from './answers';
 
 export interface ReadinessOptions {
-  /** the proxy's Redis connection (queues, keystem memory) */
-  redis: { ping(): Promise<unknown> };
+  /** the stats sink: can it accept events now (Redis, or the outbox while it has room) */
+  sink: { health(): Promise<SinkHealth> };
+  /** the store the keydata routes read */
   store: { ping(): Promise<void> };
   /** each part must answer within this long */
   timeoutMs?: number;
 }
 
 /**
- * GET /readyz: 200 only when Redis and the store both answer, else 503 naming what failed, so
- * a load balancer stops sending traffic to a proxy that cannot count it.
+ * GET /readyz answers "can this process accept and record requests now": 200 while stats
+ * events go to Redis, or to the outbox while it has room; 503 when neither, so a load balancer
+ * stops sending traffic that could not be counted. `degraded` names each part not working as
+ * it should (redis, outbox, store) with why, whether or not it costs readiness: a store that
+ * cannot be read costs the keydata routes, not the recording of pack requests.
  */
 export function readiness(options: ReadinessOptions): RequestHandler {
   const timeoutMs = options.timeoutMs ?? 1000;
-  const parts = { redis: () => options.redis.ping(), store: () => options.store.ping() };
   return async (_req, res) => {
-    const results = await Promise.allSettled(
-      Object.entries(parts).map(([name, ping]) => withTimeout(ping(), timeoutMs, name)),
-    );
-    const failing = Object.keys(parts).filter((_, i) => results[i]?.status === 'rejected');
-    if (failing.length > 0) {
-      throw new HttpError(503, 'PACPROXY_ERR_NOT_READY', `not ready: ${failing.join(' and ')} unreachable`);
+    const [sink, store] = await Promise.all([
+      withTimeout(options.sink.health(), timeoutMs, 'stats sink health').catch(
+        (err: unknown): SinkHealth => ({
+          accepting: false,
+          degraded: [{ part: 'redis', reason: (err as Error).message }],
+        }),
+      ),
+      withTimeout(options.store.ping(), timeoutMs, 'store').then(
+        () => null,
+        (err: unknown): DegradedPart => ({ part: 'store', reason: `read: ${(err as Error).message}` }),
+      ),
+    ]);
+    const degraded = store ? [...sink.degraded, store] : sink.degraded;
+    if (!sink.accepting) {
+      const parts = sink.degraded.map((d) => d.part).join(' and ');
+      res
+        .status(503)
+        .json({ Message: `not ready: cannot record requests (${parts})`, degraded } satisfies NotReady);
+      return;
     }
-    res.json({ status: 'ready' } satisfies Ready);
+    res.json({ status: 'ready', degraded } satisfies Ready);
   };
 }

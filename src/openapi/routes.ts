@@ -4,6 +4,7 @@ import {
   errorBodySchema,
   healthSchema,
   packErrorBodySchema,
+  notReadySchema,
   readySchema,
   resetAcceptedSchema,
 } from '../http/answers';
@@ -270,10 +271,16 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: '/readyz',
     operationId: 'ready',
     tag: 'operations',
-    summary: 'Redis and the store answer (each within 1 second): send traffic here',
+    summary: 'can this proxy accept and record requests now (Redis, or the outbox while it has room)',
     answers: {
-      '200': { description: 'ready', body: readySchema },
-      '503': error('not ready: the message names what is unreachable'),
+      '200': {
+        description: 'ready; `degraded` may still name a part (e.g. Redis down, outbox in use)',
+        body: readySchema,
+      },
+      '503': {
+        description: 'not ready: events can go neither to Redis nor to the outbox',
+        body: notReadySchema,
+      },
     },
   },
   {

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import type { StatsEvent } from '../stats/types';
 
 /**
- * The shape of a stats event as it travels through Redis and the outbox. The worker decodes
- * every job with it: whatever does not fit is an InvalidEventError, dead-lettered with its
- * reason instead of being counted wrong or retried forever.
+ * The shape of stats events as they travel through Redis and the outbox. A job carries the
+ * events of one shard accepted together (group commit): `{events: [...]}`. Jobs written by
+ * earlier versions carry one bare event and still decode. The worker decodes every job with
+ * it: an event that does not fit is an InvalidEventError, dead-lettered with its reason
+ * instead of being counted wrong or retried forever.
  */
 
 const count = z.number().int().nonnegative();
@@ -46,9 +48,46 @@ export class InvalidEventError extends Error {
   }
 }
 
-/** Job data for an event. The event is plain JSON already; BullMQ serialises it. */
-export function encodeEvent(event: StatsEvent): StatsEvent {
-  return event;
+/** Job data: the events of one job, in acceptance order. Plain JSON; BullMQ serialises it. */
+export interface JobData {
+  events: StatsEvent[];
+}
+
+/** The job name Bull Board lists: what the job carries, e.g. `3 pack, 1 reset`. */
+export function jobName(events: readonly StatsEvent[]): string {
+  const resets = events.filter((e) => e.kind === 'reset').length;
+  const packs = events.length - resets;
+  return [packs > 0 ? `${packs} pack` : '', resets > 0 ? `${resets} reset` : ''].filter(Boolean).join(', ');
+}
+
+export function encodeJob(events: readonly StatsEvent[]): JobData {
+  return { events: [...events] };
+}
+
+/** What a job held: the events that decode, and for each one that does not, why. */
+export interface DecodedJob {
+  events: StatsEvent[];
+  /** each event that does not decode: its place in the job, its data, why */
+  invalid: Array<{ index: number; data: unknown; reason: string }>;
+}
+
+/** Decodes a job's data, of this version (many events) or of an earlier one (one bare event). */
+export function decodeJob(data: unknown): DecodedJob {
+  const list = isJobData(data) ? data.events : [data];
+  const decoded: DecodedJob = { events: [], invalid: [] };
+  list.forEach((item, index) => {
+    try {
+      decoded.events.push(decodeEvent(item));
+    } catch (err) {
+      if (!(err instanceof InvalidEventError)) throw err;
+      decoded.invalid.push({ index, data: item, reason: err.reason });
+    }
+  });
+  return decoded;
+}
+
+function isJobData(data: unknown): data is { events: unknown[] } {
+  return typeof data === 'object' && data !== null && Array.isArray((data as { events?: unknown }).events);
 }
 
 /** Validates job data (or an outbox line) and returns the event; throws InvalidEventError. */

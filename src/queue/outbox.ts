@@ -8,10 +8,13 @@ import { InvalidEventError, decodeEvent } from './event-codec';
  * The proxy's local, durable fallback for stats events Redis did not take in time: JSON lines
  * appended to `active-<pid>.jsonl` in its folder and fsync'd before `append` resolves.
  * Concurrent appends share one write + fsync (group commit), so an outage does not make every
- * request wait for its own fsync. `drain` seals the active file into a numbered segment and
- * hands its events, oldest segment first, to a delivery function; a segment is deleted only
- * after all its events were delivered. Segments left by a crash are found again by `open`.
- * One process owns a folder at a time (outbox.lock holds its pid).
+ * request wait for its own fsync. A group commit whose write or fsync fails (a full disk) is
+ * rolled back: the file is truncated to the end of the last good commit, so the failed lines
+ * (their clients were refused) are never replayed and no torn fragment glues to the next append.
+ * `drain` seals the active file into a numbered segment and hands its events, oldest segment
+ * first, to a delivery function; a segment is deleted only after all its events were delivered.
+ * Segments left by a crash are found again by `open`. One process owns a folder at a time
+ * (outbox.lock holds its pid).
  */
 
 export interface OutboxOptions {
@@ -33,13 +36,29 @@ interface Segment {
   file: string;
   seq: number;
   events: number;
+  /** keystems of the resets it holds, for `holdsResetOf` */
+  resets: string[];
 }
 
 interface PendingAppend {
   line: string;
+  /** the keystem of a reset, else null */
+  reset: string | null;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
+
+/** A group commit's write failed and the file could not be cut back to its last good end. */
+export class OutboxDamagedError extends Error {
+  readonly code = 'PACPROXY_ERR_OUTBOX_DAMAGED';
+  constructor(file: string, cause: unknown) {
+    super(`outbox file ${file} could not be rolled back after a failed write`, { cause });
+    this.name = 'OutboxDamagedError';
+  }
+}
+
+/** Free space below which the outbox reports it has no room (a few events' worth). */
+const MIN_FREE_BYTES = 16 * 1024;
 
 const SEGMENT = /^segment-(\d+)\.jsonl$/;
 const ACTIVE = /^active-\d+\.jsonl$/;
@@ -49,7 +68,11 @@ export class Outbox {
   private readonly maxSegmentBytes: number;
   private handle: fs.FileHandle | null = null;
   private activeEvents = 0;
+  /** the end of the last good commit: a failed one is truncated back to it */
   private activeBytes = 0;
+  private activeResets: string[] = [];
+  /** keystem → resets written or being written and not yet delivered */
+  private readonly undeliveredResets = new Map<string, number>();
   private segments: Segment[] = [];
   private nextSeq = 1;
   private pending: PendingAppend[] = [];
@@ -57,6 +80,8 @@ export class Outbox {
   /** serialises file work: flushes, sealing, closing */
   private tail: Promise<void> = Promise.resolve();
   private pendingCount = 0;
+  /** a rollback failed: the active file must be cut back before anything is written to it */
+  private damaged = false;
 
   private constructor(private readonly opts: OutboxOptions) {
     this.activeFile = path.join(opts.dir, `active-${process.pid}.jsonl`);
@@ -81,11 +106,31 @@ export class Outbox {
     return this.depth === 0;
   }
 
-  /** Resolves once the event is on disk (written and fsync'd). */
+  /**
+   * True while a reset of the keystem waits here: later events of that keystem must follow it
+   * through the outbox, or the reset, delivered after them, would wipe them out.
+   */
+  holdsResetOf(keystem: string): boolean {
+    return this.undeliveredResets.has(keystem);
+  }
+
+  /** Whether the outbox's filesystem has room for more events (statfs; false when unknown). */
+  async hasRoom(): Promise<boolean> {
+    try {
+      const fsStats = await fs.statfs(this.opts.dir);
+      return fsStats.bavail * fsStats.bsize >= MIN_FREE_BYTES;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Resolves once the event is on disk (written and fsync'd); rejects if it is not. */
   append(event: StatsEvent): Promise<void> {
+    const reset = event.kind === 'reset' ? event.keystem : null;
     const done = new Promise<void>((resolve, reject) => {
-      this.pending.push({ line: `${JSON.stringify(event)}\n`, resolve, reject });
+      this.pending.push({ line: `${JSON.stringify(event)}\n`, reset, resolve, reject });
     });
+    if (reset) this.countResets([reset], 1);
     this.pendingCount += 1;
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -110,6 +155,7 @@ export class Outbox {
       await fs.unlink(path.join(this.opts.dir, segment.file));
       await this.syncDir();
       this.segments = this.segments.filter((s) => s !== segment);
+      this.countResets(segment.resets, -1);
       delivered += events.length;
     }
     return delivered;
@@ -135,42 +181,78 @@ export class Outbox {
     this.flushQueued = false;
     const batch = this.pending;
     this.pending = [];
+    this.pendingCount -= batch.length;
+    const data = batch.map((p) => p.line).join('');
     try {
       const handle = await this.openActive();
-      const data = batch.map((p) => p.line).join('');
       await handle.appendFile(data);
       await handle.datasync();
-      this.activeEvents += batch.length;
-      this.activeBytes += Buffer.byteLength(data);
-      this.pendingCount -= batch.length;
-      for (const p of batch) p.resolve();
     } catch (err) {
-      this.pendingCount -= batch.length;
-      for (const p of batch) p.reject(err);
+      this.countResets(resetsOf(batch), -1);
+      const failure = await this.rollBack(err);
+      for (const p of batch) p.reject(failure);
       return;
     }
+    this.activeEvents += batch.length;
+    this.activeBytes += Buffer.byteLength(data);
+    this.activeResets.push(...resetsOf(batch));
+    for (const p of batch) p.resolve();
     if (this.activeBytes >= this.maxSegmentBytes) await this.seal();
+  }
+
+  /**
+   * Cuts the active file back to the end of the last good commit, so nothing of a failed one
+   * stays. Should that fail too, the handle is dropped and the next flush tries again before
+   * writing; until then every append is refused (answers the reason).
+   */
+  private async rollBack(writeError: unknown): Promise<unknown> {
+    this.opts.logger.warn({ err: writeError }, 'outbox write failed; rolling the group commit back');
+    try {
+      const handle = await this.openActive();
+      await handle.truncate(this.activeBytes);
+      await handle.datasync();
+      return writeError;
+    } catch (err) {
+      await this.handle?.close().catch(() => undefined);
+      this.handle = null;
+      this.damaged = true;
+      return new OutboxDamagedError(this.activeFile, err);
+    }
   }
 
   private async openActive(): Promise<fs.FileHandle> {
     if (this.handle) return this.handle;
-    this.handle = await fs.open(this.activeFile, 'a');
-    await this.syncDir();
-    return this.handle;
+    const handle = await fs.open(this.activeFile, 'a');
+    try {
+      if (this.damaged) {
+        await handle.truncate(this.activeBytes);
+        await handle.datasync();
+        this.damaged = false;
+      }
+      await this.syncDir();
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    this.handle = handle;
+    return handle;
   }
 
   /** Renames the active file into the next segment; new appends start a fresh active file. */
   private async seal(): Promise<void> {
     if (this.activeEvents === 0) return;
+    // a failed commit whose rollback failed too is cut off first: in a segment it would be replayed
+    if (this.damaged) await this.openActive();
     await this.handle?.close();
     this.handle = null;
     const file = `segment-${this.nextSeq}.jsonl`;
     await fs.rename(this.activeFile, path.join(this.opts.dir, file));
     await this.syncDir();
-    this.segments.push({ file, seq: this.nextSeq, events: this.activeEvents });
+    this.segments.push({ file, seq: this.nextSeq, events: this.activeEvents, resets: this.activeResets });
     this.nextSeq += 1;
     this.activeEvents = 0;
     this.activeBytes = 0;
+    this.activeResets = [];
   }
 
   /** Seals active files left by earlier processes and counts every segment's events. */
@@ -189,8 +271,10 @@ export class Outbox {
     for (const name of await fs.readdir(this.opts.dir)) {
       const seq = SEGMENT.exec(name)?.[1];
       if (!seq) continue;
-      const events = (await this.readSegment(name)).length;
-      segments.push({ file: name, seq: Number(seq), events });
+      const events = await this.readSegment(name);
+      const resets = events.filter((e) => e.kind === 'reset').map((e) => e.keystem);
+      segments.push({ file: name, seq: Number(seq), events: events.length, resets });
+      this.countResets(resets, 1);
     }
     this.segments = segments.sort((a, b) => a.seq - b.seq);
     if (this.depth > 0) {
@@ -222,6 +306,14 @@ export class Outbox {
     return events;
   }
 
+  private countResets(keystems: readonly string[], by: 1 | -1): void {
+    for (const keystem of keystems) {
+      const n = (this.undeliveredResets.get(keystem) ?? 0) + by;
+      if (n > 0) this.undeliveredResets.set(keystem, n);
+      else this.undeliveredResets.delete(keystem);
+    }
+  }
+
   private async syncDir(): Promise<void> {
     const dir = await fs.open(this.opts.dir, 'r');
     try {
@@ -244,6 +336,10 @@ export class Outbox {
     }
     await fs.writeFile(file, `${process.pid}\n`);
   }
+}
+
+function resetsOf(batch: readonly PendingAppend[]): string[] {
+  return batch.flatMap((p) => (p.reset ? [p.reset] : []));
 }
 
 function isAlive(pid: number): boolean {

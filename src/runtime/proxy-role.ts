@@ -72,7 +72,6 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
     keystems: new KeystemMemory({ redis, logger }),
     store,
     metrics,
-    redis,
     queues: [...queues, deadLetters],
   });
   const server = createServer(requestListener(app));

@@ -198,6 +198,7 @@ describe('keydata API', () => {
         record: async () => {
           throw new Error('redis down and outbox full');
         },
+        health: async () => ({ accepting: false, degraded: [] }),
         close: async () => {},
       };
       const res = await request(app({ failingSink: failing }))

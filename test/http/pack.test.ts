@@ -192,6 +192,7 @@ describe('POST / against the simulator', () => {
   it('answers 503 without counting when the sink does not accept the event', async () => {
     const refusing: StatsSink = {
       record: () => Promise.reject(new Error('redis and outbox both down')),
+      health: async () => ({ accepting: false, degraded: [] }),
       close: async () => {},
     };
     const broken = createPackApp({ paccurateUrl: ctx.sim.url, sink: refusing, logs });

@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -6,75 +7,103 @@ import request from 'supertest';
 import { testConfig } from '../../src/config';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log/logger';
+import { Outbox } from '../../src/queue/outbox';
+import { QueueSink } from '../../src/queue/producer';
+import { createShardQueues } from '../../src/queue/queues';
 import { createRedis } from '../../src/queue/redis';
-import { MemorySink } from '../../src/queue/sink';
 import { SqliteStore } from '../../src/store/sqlite';
 import { RedisProcess } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
+import { TinyDisk } from '../helpers/tiny-disk';
 
-describe('GET /readyz (real redis-server, real SQLite file)', () => {
+/**
+ * /readyz means "can this process accept and record requests now": Redis, or the outbox while
+ * it has room. Real redis-server, real SQLite file, a real full filesystem under the outbox.
+ */
+describe('GET /readyz (real redis-server, real SQLite file, real full disk)', () => {
+  const logger = createLogger('silent');
   let redisProcess: RedisProcess;
   let redis: Redis;
+  let queues: Queue[];
   let dir: string;
+  let disk: TinyDisk | null;
+  let outbox: Outbox;
+  let sink: QueueSink;
   let store: SqliteStore;
-  const logger = createLogger('silent');
-  const appOf = () => createApp({ config: testConfig(), logger, sink: new MemorySink(), redis, store });
 
   beforeAll(async () => {
     redisProcess = await RedisProcess.start();
     redis = createRedis(redisProcess.url, 'fail-fast', 'test-readyz', logger);
-    // fail-fast: until the connection is up, /readyz (rightly) says Redis is unreachable
     await waitFor(() => redis.status === 'ready', { what: 'Redis connection' });
+    queues = createShardQueues(redis, 2);
     dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-readyz-'));
+    disk = await TinyDisk.mount(path.join(dir, 'outbox'), 256 * 1024);
+    outbox = await Outbox.open({ dir: path.join(dir, 'outbox'), logger });
+    sink = new QueueSink({ redis, queues, outbox, enqueueTimeoutMs: 2000, logger, replayIntervalMs: 50 });
     store = new SqliteStore({ path: path.join(dir, 'stats.db') });
     await store.init();
   });
   afterAll(async () => {
+    await sink.close();
+    await outbox.close();
     await store.close();
+    await Promise.all(queues.map((q) => q.close()));
     redis.disconnect();
     await redisProcess.stop();
+    await disk?.unmount();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is ready when Redis and the store answer', async () => {
+  const appOf = () => createApp({ config: testConfig(), logger, sink, store });
+
+  it('is ready with nothing degraded when Redis and the store answer', async () => {
     const res = await request(appOf()).get('/readyz').expect(200);
-    expect(res.body).toEqual({ status: 'ready' });
+    expect(res.body).toEqual({ status: 'ready', degraded: [] });
   });
 
-  it('is not ready while Redis is stopped, and ready again once it is back', async () => {
+  it('stays ready through a Redis outage (the outbox takes events) and names Redis', async () => {
     const app = appOf();
     await redisProcess.kill();
     try {
-      const res = await request(app).get('/readyz').expect(503);
-      expect(res.body).toEqual({ Message: 'not ready: redis unreachable' });
+      const res = await request(app).get('/readyz').expect(200);
+      expect(res.body.status).toBe('ready');
+      expect(res.body.degraded.map((d: { part: string }) => d.part)).toEqual(['redis']);
     } finally {
       await redisProcess.restart();
     }
-    await waitFor(async () => (await request(app).get('/readyz')).status === 200, { what: 'ready again' });
+    await waitFor(async () => (await request(app).get('/readyz')).body.degraded?.length === 0, {
+      what: 'nothing degraded again',
+    });
   });
 
-  it('names the store when it does not answer', async () => {
+  it('is ready but names the store when it cannot be read', async () => {
     const app = appOf();
     await store.close();
     try {
-      const res = await request(app).get('/readyz').expect(503);
-      expect(res.body).toEqual({ Message: 'not ready: store unreachable' });
+      const res = await request(app).get('/readyz').expect(200);
+      expect(res.body.degraded).toEqual([{ part: 'store', reason: expect.stringMatching(/^read: /) }]);
     } finally {
       await store.init();
     }
-    await request(app).get('/readyz').expect(200);
   });
 
-  it('names both when neither answers', async () => {
+  // a real tmpfs under the outbox: mounting needs root, as in CI's container
+  const withDisk = process.getuid?.() === 0 ? it : it.skip;
+  withDisk('is not ready when Redis is down and the outbox has no room, and says why', async () => {
     const app = appOf();
+    disk!.fill();
     await redisProcess.kill();
-    await store.close();
     try {
       const res = await request(app).get('/readyz').expect(503);
-      expect(res.body).toEqual({ Message: 'not ready: redis and store unreachable' });
-    } finally {
-      await store.init();
+      expect(res.body.Message).toMatch(/not ready/);
+      expect(res.body.degraded.map((d: { part: string }) => d.part).sort()).toEqual(['outbox', 'redis']);
+      // with Redis back, a full outbox does not cost readiness
       await redisProcess.restart();
+      await waitFor(async () => (await request(app).get('/readyz')).status === 200, { what: 'ready' });
+      const back = await request(app).get('/readyz').expect(200);
+      expect(back.body.degraded).toEqual([{ part: 'outbox', reason: expect.any(String) }]);
+    } finally {
+      await disk!.free();
     }
   });
 });

@@ -83,7 +83,6 @@ describe('the OpenAPI document', () => {
         upstream,
         store,
         metrics: new Metrics(),
-        redis: queues.connection,
         queues: queues.queues,
       });
 

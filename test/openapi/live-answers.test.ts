@@ -176,7 +176,9 @@ describe('live answers against GET /openapi.json', () => {
   it('answers 503 as documented while the store is closed', async () => {
     await store.close();
     try {
-      await expectAnswer(503, 'GET', '/readyz', '/readyz');
+      // a store that cannot be read degrades the keydata routes, not the recording of requests
+      const ready = await expectAnswer(200, 'GET', '/readyz', '/readyz');
+      expect(JSON.parse(ready.text)).toMatchObject({ degraded: [{ part: 'store' }] });
       await expectAnswer(503, 'GET', '/api/keydata/{keystem}', `/api/keydata/${KEYSTEM}`);
       await expectAnswer(503, 'GET', '/api/keydata/all', '/api/keydata/all');
       await expectAnswer(503, 'GET', '/api/keydata', '/api/keydata');
@@ -190,6 +192,7 @@ describe('live answers against GET /openapi.json', () => {
     // (that failure itself: test/http/pack.test.ts); here, the shape of the answers.
     const refusing: StatsSink = {
       record: () => Promise.reject(new Error('Redis and the outbox both failed')),
+      health: async () => ({ accepting: false, degraded: [{ part: 'outbox', reason: 'full' }] }),
       close: async () => undefined,
     };
     const upstream = new PaccurateClient({ url: sim.url, timeoutMs: 10_000 });
@@ -201,6 +204,7 @@ describe('live answers against GET /openapi.json', () => {
       for (const route of ['/', '/pack'] as const) {
         await expectAnswer(503, 'POST', route, route, { body: fixture, authorization: KEY }, at);
       }
+      await expectAnswer(503, 'GET', '/readyz', '/readyz', {}, at);
       const auth = { authorization: `Bearer ${TOKEN}` };
       await expectAnswer(503, 'DELETE', '/api/keydata/{keystem}', `/api/keydata/${KEYSTEM}`, auth, at);
     } finally {

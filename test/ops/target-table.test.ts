@@ -1,24 +1,32 @@
 import {
+  evaluatePipelineTargets,
+  evaluateProxyTargets,
   evaluateTargets,
   formatTargets,
   type PipelineFigures,
-  type ProxyFigures,
+  type ScenarioFigures,
 } from '../../ops/bench/target-table';
 
-const proxy: ProxyFigures = {
-  bareRps: 3000,
-  rootRps: 1500,
-  packRps: 1600,
-  rate: 750,
+const fast: ScenarioFigures = {
+  name: 'fast-split',
+  fast: true,
+  bareRps: 10_000,
+  rootRps: 6500,
+  packRps: 6100,
+  rate: 3250,
   bareP99AtRate: 20,
-  rootP99AtRate: 30,
-  bareCpuMsPerRequest: 0.12,
-  rootCpuMsPerRequest: 0.3,
-  pipelineCpuMsPerRequest: 0.25,
+  rootP99AtRate: 28,
+  bareCpuMsPerRequest: 0.1,
+  pipelineCpuMsPerRequest: 0.24,
+  cpuMsByProcess: { proxy: 0.15, worker: 0.06, redis: 0.03 },
+  redisUsPerEvent: 30,
+  eventsPerJob: 5.2,
+  exact: true,
 };
+const realistic: ScenarioFigures = { ...fast, name: 'realistic', fast: false, rootRps: 1500, packRps: 1400 };
 const pipeline: PipelineFigures = {
   baselineRate: 10_000,
-  drainRate: 12_000,
+  drainRate: 21_000,
   exact: true,
   flushes: 240,
   maxKeystemWritesPerFlush: 1,
@@ -26,50 +34,63 @@ const pipeline: PipelineFigures = {
   freshnessP99Ms: 1200,
 };
 
-const verdicts = (p: ProxyFigures, q: PipelineFigures) =>
-  evaluateTargets(p, q).map((r) => [r.ratio, r.verdict]);
+const verdicts = (rows: ReturnType<typeof evaluateTargets>) => rows.map((r) => [r.ratio, r.verdict]);
 
-describe('evaluateTargets (the issue 7 table)', () => {
-  it('judges each target by its ratio to the baseline of the same run', () => {
-    expect(verdicts(proxy, pipeline)).toEqual([
-      ['0.50×', 'PASS'],
-      ['1.50×', 'PASS'],
-      ['0.53×', 'PASS'],
-      ['1.20×', 'PASS'],
+describe('the issue 20 targets table', () => {
+  it('judges each fast scenario by its ratios to the bare proxy of the same run', () => {
+    expect(verdicts(evaluateProxyTargets([fast]))).toEqual([
+      ['0.65×', 'PASS'],
+      ['0.61×', 'PASS'],
+      ['1.40×', 'PASS'],
+      ['2.40×', 'PASS'],
       ['-', 'PASS'],
-      ['-', 'PASS'],
-      ['2.50×', 'report'],
     ]);
   });
 
-  it('fails each target just beyond its goal', () => {
-    const slow = { ...proxy, rootRps: 1190, packRps: 1490, rootP99AtRate: 41 };
-    const behind = { ...pipeline, drainRate: 9990, maxKeystemWritesPerFlush: 2, freshnessP99Ms: 2001 };
-    expect(verdicts(slow, behind).map(([, v]) => v)).toEqual([
+  it('fails each proxy target just beyond its goal', () => {
+    const slow = {
+      ...fast,
+      rootRps: 5990,
+      packRps: 5990,
+      rootP99AtRate: 30.2,
+      pipelineCpuMsPerRequest: 0.251,
+      redisUsPerEvent: 40.1,
+    };
+    expect(evaluateProxyTargets([slow]).map((r) => r.verdict)).toEqual([
       'FAIL',
       'FAIL',
       'FAIL',
       'FAIL',
       'FAIL',
-      'FAIL',
-      'report',
     ]);
   });
 
-  it('fails the writes target when no flush was seen', () => {
-    expect(evaluateTargets(proxy, { ...pipeline, flushes: 0, maxKeystemWritesPerFlush: 0 })[4]?.verdict).toBe(
-      'FAIL',
-    );
+  it('fails a scenario whose store did not count every answered request', () => {
+    const rows = evaluateProxyTargets([{ ...fast, exact: false }]);
+    expect(rows[0]).toMatchObject({ verdict: 'FAIL', measured: expect.stringContaining('WRONG') });
   });
 
-  it('fails a fast drain whose store totals are wrong', () => {
-    const rows = evaluateTargets(proxy, { ...pipeline, exact: false });
-    expect(rows[3]).toMatchObject({ verdict: 'FAIL', measured: expect.stringContaining('WRONG') });
+  it('reports the realistic scenario without judging it', () => {
+    expect(evaluateProxyTargets([realistic]).map((r) => r.verdict)).toEqual(['report', 'report']);
+  });
+
+  it('judges the pipeline: drain ≥ 2× BullMQ and exact, one write per keystem per flush, freshness', () => {
+    expect(verdicts(evaluatePipelineTargets(pipeline))).toEqual([
+      ['2.10×', 'PASS'],
+      ['-', 'PASS'],
+      ['-', 'PASS'],
+    ]);
+    const behind = { ...pipeline, drainRate: 19_990, maxKeystemWritesPerFlush: 2, freshnessP99Ms: 2001 };
+    expect(evaluatePipelineTargets(behind).map((r) => r.verdict)).toEqual(['FAIL', 'FAIL', 'FAIL']);
+    expect(
+      evaluatePipelineTargets({ ...pipeline, flushes: 0, maxKeystemWritesPerFlush: 0 })[1]?.verdict,
+    ).toBe('FAIL');
+    expect(evaluatePipelineTargets({ ...pipeline, exact: false })[0]?.verdict).toBe('FAIL');
   });
 
   it('prints one line per target under a header', () => {
-    const text = formatTargets(evaluateTargets(proxy, pipeline));
-    expect(text.split('\n')).toHaveLength(2 + 7);
-    expect(text).toContain('POST /pack req/s vs bare pass-through');
+    const text = formatTargets(evaluateTargets([fast, realistic], pipeline));
+    expect(text.split('\n')).toHaveLength(2 + 5 + 2 + 3);
+    expect(text).toContain('[fast-split] POST /pack req/s vs bare pass-through');
   });
 });

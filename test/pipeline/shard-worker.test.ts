@@ -8,6 +8,7 @@ import { Outbox } from '../../src/queue/outbox';
 import { QueueSink } from '../../src/queue/producer';
 import { createDeadLetterQueue, createShardQueues } from '../../src/queue/queues';
 import { createRedis } from '../../src/queue/redis';
+import { shardOf } from '../../src/queue/shard';
 import { SqliteStore } from '../../src/store/sqlite';
 import { testConfig } from '../../src/config';
 import { ShardWorker } from '../../workers/worker';
@@ -91,5 +92,26 @@ describe('ShardWorker (in process)', () => {
       { what: 'empty queues' },
     );
     expect(new Set(workers.flatMap((w) => w.ownedShards())).size).toBe(config.SHARDS);
+  });
+
+  it('counts jobs of one bare event written by the previous version beside jobs of many, and the good events of a job with a bad one', async () => {
+    const queueOf = (keystem: string) => queues[shardOf(keystem, config.SHARDS)]!;
+    // as the previous version enqueued: one event per job, job id = event id
+    const old = keystems(8).map((k) => packEvent(k));
+    for (const e of old) await queueOf(e.keystem).add(e.kind, e, { jobId: e.eventId });
+    // a job of many events, one of them unreadable
+    const mixed = [packEvent('keystem-01'), { ...packEvent('keystem-01'), at: -1 }, packEvent('keystem-01')];
+    await queueOf('keystem-01').add('3 pack', { events: mixed });
+
+    const ks = keystems(8);
+    await waitFor(async () => (await countedTotal(store, ks)) === 8 + 2, {
+      what: 'old and new jobs counted',
+    });
+    expect((await countedRequests(store, ks)).get('keystem-01')).toBe(3);
+    const dead = createDeadLetterQueue(redis);
+    await waitFor(async () => (await dead.getJobCounts('wait')).wait === 1, { what: 'one dead letter' });
+    const [letter] = await dead.getJobs(['wait']);
+    expect(letter!.data).toMatchObject({ index: 1, data: { eventId: mixed[1]!.eventId } });
+    await dead.close();
   });
 });

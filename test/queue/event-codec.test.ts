@@ -1,4 +1,4 @@
-import { InvalidEventError, decodeEvent, encodeEvent } from '../../src/queue/event-codec';
+import { InvalidEventError, decodeEvent, decodeJob, encodeJob, jobName } from '../../src/queue/event-codec';
 import { packEvent, resetEvent } from '../pipeline/support/events';
 
 function reasonOf(data: unknown): string {
@@ -13,10 +13,26 @@ function reasonOf(data: unknown): string {
 }
 
 describe('event codec', () => {
-  it('round-trips pack and reset events through JSON', () => {
+  it('round-trips a job of many pack and reset events through JSON, in order', () => {
+    const events = [packEvent('abcdefghij'), resetEvent('abcdefghij'), packEvent('abcdefghij')];
+    const data: unknown = JSON.parse(JSON.stringify(encodeJob(events)));
+    expect(decodeJob(data)).toEqual({ events, invalid: [] });
+    expect(jobName(events)).toBe('2 pack, 1 reset');
+  });
+
+  it('decodes a job of one bare event, as the previous version wrote them', () => {
+    // what `queue.add(event.kind, event, { jobId: event.eventId })` stored before group commit
     for (const event of [packEvent('abcdefghij'), resetEvent('abcdefghij')]) {
-      expect(decodeEvent(JSON.parse(JSON.stringify(encodeEvent(event))))).toEqual(event);
+      expect(decodeJob(JSON.parse(JSON.stringify(event)))).toEqual({ events: [event], invalid: [] });
     }
+  });
+
+  it('keeps the good events of a job and names each bad one', () => {
+    const good = packEvent('abcdefghij');
+    const bad = { ...packEvent('abcdefghij'), at: -1 };
+    const decoded = decodeJob({ events: [good, bad] });
+    expect(decoded.events).toEqual([good]);
+    expect(decoded.invalid).toEqual([{ index: 1, data: bad, reason: expect.stringMatching(/^at:/) }]);
   });
 
   it('names what is wrong with an invalid event', () => {

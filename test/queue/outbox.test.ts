@@ -6,6 +6,7 @@ import { Outbox, OutboxLockedError } from '../../src/queue/outbox';
 import type { StatsEvent } from '../../src/stats/types';
 import { packEvent, resetEvent } from '../pipeline/support/events';
 import { captureLogger } from '../pipeline/support/log';
+import { TinyDisk } from '../helpers/tiny-disk';
 
 const root = path.resolve(__dirname, '../..');
 let dir: string;
@@ -136,4 +137,59 @@ describe('Outbox', () => {
     await outbox.close();
     expect(existsSync(path.join(dir, 'outbox.lock'))).toBe(false);
   });
+
+  it('knows which keystems have a reset waiting, until it is delivered', async () => {
+    const { logger } = captureLogger();
+    const outbox = await Outbox.open({ dir, logger });
+    await outbox.append(packEvent('a-keystem'));
+    await outbox.append(resetEvent('b-keystem'));
+    expect([outbox.holdsResetOf('a-keystem'), outbox.holdsResetOf('b-keystem')]).toEqual([false, true]);
+    await outbox.close();
+    const reopened = await Outbox.open({ dir, logger });
+    expect(reopened.holdsResetOf('b-keystem')).toBe(true);
+    await drainAll(reopened);
+    expect(reopened.holdsResetOf('b-keystem')).toBe(false);
+    await reopened.close();
+  });
+
+  // a real tmpfs of 128 KB: mounting needs root, as in CI's container
+  const withDisk = process.getuid?.() === 0 ? it : it.skip;
+  withDisk(
+    'rolls a failed group commit back on a full disk: refused lines never replayed, nothing torn',
+    async () => {
+      const disk = (await TinyDisk.mount(path.join(dir, 'tiny'), 128 * 1024))!;
+      try {
+        const { logger } = captureLogger();
+        let outbox = await Outbox.open({ dir: disk.dir, logger });
+        disk.fill(12 * 1024);
+        const acknowledged: string[] = [];
+        const refused: string[] = [];
+        const wave = async () => {
+          const events = Array.from({ length: 10 }, (_, i) => packEvent(`keystem-${i}`));
+          const outcomes = await Promise.allSettled(events.map((e) => outbox.append(e)));
+          outcomes.forEach((o, i) =>
+            (o.status === 'fulfilled' ? acknowledged : refused).push(events[i]!.eventId),
+          );
+        };
+        while (refused.length < 30) await wave();
+        expect(await outbox.hasRoom()).toBe(false);
+        disk.free();
+        const beforeFree = acknowledged.length;
+        for (let i = 0; i < 3; i++) await wave();
+        expect(acknowledged.length).toBe(beforeFree + 30);
+        expect(outbox.depth).toBe(acknowledged.length);
+
+        // what is on disk, read back by a fresh process's recovery
+        await outbox.close();
+        outbox = await Outbox.open({ dir: disk.dir, logger });
+        expect(outbox.depth).toBe(acknowledged.length);
+        const replayed = (await drainAll(outbox)).map((e) => e.eventId);
+        expect(replayed.sort()).toEqual([...acknowledged].sort());
+        await outbox.close();
+      } finally {
+        disk.free();
+        await disk.unmount();
+      }
+    },
+  );
 });

@@ -1,16 +1,18 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Metrics } from '../../src/metrics/metrics';
 import { Outbox } from '../../src/queue/outbox';
-import { QueueSink } from '../../src/queue/producer';
+import { QueueSink, type QueueSinkOptions } from '../../src/queue/producer';
 import { createShardQueues } from '../../src/queue/queues';
 import { createRedis } from '../../src/queue/redis';
 import { shardOf } from '../../src/queue/shard';
 import type { StatsEvent } from '../../src/stats/types';
+import { decodeJob } from '../../src/queue/event-codec';
 import { RedisProcess } from '../helpers/redis-server';
+import { TinyDisk } from '../helpers/tiny-disk';
 import { waitFor } from '../helpers/wait';
 import { keystems, packEvent, resetEvent } from '../pipeline/support/events';
 import { captureLogger } from '../pipeline/support/log';
@@ -32,16 +34,27 @@ beforeEach(async () => {
   queues = createShardQueues(redis, SHARDS);
   outbox = await Outbox.open({ dir, logger });
   metrics = new Metrics();
-  sink = new QueueSink({
+  sink = newSink();
+});
+
+/**
+ * A sink over this test's Redis, queues, outbox and metrics. The enqueue timeout is generous: on
+ * a loaded machine an add that timed out and landed later would be in Redis AND the outbox (the
+ * ledger's business, not these tests'); a stopped Redis fails at once on a fail-fast connection.
+ */
+function newSink(opts: Partial<QueueSinkOptions> = {}): QueueSink {
+  const { logger } = captureLogger();
+  return new QueueSink({
     redis,
     queues,
     outbox,
-    enqueueTimeoutMs: 300,
+    enqueueTimeoutMs: 2000,
     logger,
     metrics,
     replayIntervalMs: 50,
+    ...opts,
   });
-});
+}
 
 afterEach(async () => {
   await sink.close();
@@ -52,12 +65,24 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function jobsInRedis(): Promise<Map<string, unknown>> {
-  const found = new Map<string, unknown>();
+/** Every job waiting in Redis, oldest first, with its queue and the events it carries. */
+async function jobsInRedis(): Promise<Array<{ queue: string; events: StatsEvent[] }>> {
+  const found = [];
   for (const q of queues) {
-    for (const job of await q.getJobs(['wait'])) found.set(job.id!, { queue: q.name, data: job.data });
+    for (const job of await q.getJobs(['wait'])) {
+      found.push({ id: Number(job.id), queue: q.name, events: decodeJob(job.data).events });
+    }
   }
-  return found;
+  return found.sort((a, b) => a.id - b.id).map(({ queue, events }) => ({ queue, events }));
+}
+
+/** Event id → how many times it is in Redis. */
+async function eventsInRedis(): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
+  for (const job of await jobsInRedis()) {
+    for (const e of job.events) seen.set(e.eventId, (seen.get(e.eventId) ?? 0) + 1);
+  }
+  return seen;
 }
 
 async function counter(name: keyof Metrics): Promise<number> {
@@ -66,18 +91,33 @@ async function counter(name: keyof Metrics): Promise<number> {
 }
 
 describe('QueueSink', () => {
-  it('puts each event in its shard queue under its event id, once', async () => {
-    const events: StatsEvent[] = keystems(10).map((k) => packEvent(k));
-    events.push(resetEvent('keystem-03'));
-    for (const e of events) await sink.record(e);
-    await sink.record(events[0]!); // a retried enqueue of the same event
+  it('sends the events of one shard recorded in the same turn as ONE job, in order', async () => {
+    const events: StatsEvent[] = keystems(10).flatMap((k) => [packEvent(k), packEvent(k)]);
+    events.push(resetEvent('keystem-03'), packEvent('keystem-03'));
+    await Promise.all(events.map((e) => sink.record(e)));
     const jobs = await jobsInRedis();
-    expect(jobs.size).toBe(events.length);
-    for (const e of events) {
-      expect(jobs.get(e.eventId)).toEqual({ queue: `stats-${shardOf(e.keystem, SHARDS)}`, data: e });
+    const shards = new Set(events.map((e) => shardOf(e.keystem, SHARDS)));
+    expect(jobs).toHaveLength(shards.size);
+    for (const job of jobs) {
+      const shard = Number(job.queue.replace('stats-', ''));
+      expect(job.events).toEqual(events.filter((e) => shardOf(e.keystem, SHARDS) === shard));
     }
-    expect(await counter('eventsEnqueued')).toBe(events.length + 1);
+    expect(await counter('eventsEnqueued')).toBe(events.length);
     expect(outbox.isEmpty()).toBe(true);
+
+    // events of later turns go as later jobs
+    await sink.record(packEvent('keystem-01'));
+    expect(await jobsInRedis()).toHaveLength(shards.size + 1);
+  });
+
+  it('caps a job at maxEventsPerJob events', async () => {
+    const capped = newSink({ maxEventsPerJob: 3 });
+    const events = Array.from({ length: 7 }, () => packEvent('keystem-01'));
+    await Promise.all(events.map((e) => capped.record(e)));
+    await capped.close();
+    const jobs = await jobsInRedis();
+    expect(jobs.map((j) => j.events.length)).toEqual([3, 3, 1]);
+    expect(jobs.flatMap((j) => j.events)).toEqual(events);
   });
 
   it('keeps accepting while Redis is dead (outbox), then replays every event into Redis', async () => {
@@ -94,14 +134,72 @@ describe('QueueSink', () => {
     // still outboxing while the outbox is not empty: order per keystem is kept
     await redisServer.restart();
     await waitFor(() => outbox.isEmpty(), { timeoutMs: 15_000, what: 'outbox replay' });
-    const jobs = await jobsInRedis();
-    for (const e of [...before, ...during]) expect(jobs.has(e.eventId)).toBe(true);
+    const inRedis = await eventsInRedis();
+    for (const e of [...before, ...during]) expect(inRedis.get(e.eventId)).toBe(1);
     expect(await counter('outboxDepth')).toBe(0);
 
     // back to Redis directly
     const after = packEvent('keystem-01');
     await sink.record(after);
     expect(await counter('eventsOutboxed')).toBe(20);
-    expect((await jobsInRedis()).has(after.eventId)).toBe(true);
+    expect((await eventsInRedis()).get(after.eventId)).toBe(1);
   });
+
+  it("sends a keystem's events through the outbox while it holds a reset of that keystem", async () => {
+    // a reset a previous run left in the outbox; Redis is up, no replay during the test
+    await sink.close();
+    await outbox.close();
+    const reset = resetEvent('keystem-01');
+    writeFileSync(path.join(dir, 'segment-1.jsonl'), `${JSON.stringify(reset)}\n`);
+    outbox = await Outbox.open({ dir, logger: captureLogger().logger });
+    sink = newSink({ replayIntervalMs: 60_000 });
+    const sameKeystem = packEvent('keystem-01');
+    const other = packEvent('keystem-02');
+    await sink.record(sameKeystem);
+    await sink.record(other);
+    expect(outbox.depth).toBe(2); // the reset, then the event that must follow it
+    expect([...(await eventsInRedis()).keys()]).toEqual([other.eventId]);
+  });
+
+  const withDisk = process.getuid?.() === 0 ? it : it.skip;
+  withDisk(
+    'sends new events to Redis once it is back although the outbox is full; refused ones are never enqueued',
+    async () => {
+      await sink.close();
+      await outbox.close();
+      const disk = (await TinyDisk.mount(path.join(dir, 'tiny'), 128 * 1024))!;
+      try {
+        outbox = await Outbox.open({ dir: disk.dir, logger: captureLogger().logger });
+        sink = newSink();
+        await redisServer.kill();
+        const outboxed = keystems(20).map((k) => packEvent(k));
+        await Promise.all(outboxed.map((e) => sink.record(e)));
+        expect(outbox.depth).toBe(20);
+
+        disk.fill();
+        const refused = keystems(5).map((k) => packEvent(k));
+        const outcomes = await Promise.allSettled(refused.map((e) => sink.record(e)));
+        expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+
+        await redisServer.restart();
+        await waitFor(async () => (await sink.health()).degraded.every((d) => d.part !== 'redis'), {
+          what: 'Redis answering',
+        });
+        const after = keystems(50).map((k) => packEvent(k));
+        await Promise.all(after.map((e) => sink.record(e))); // none refused: Redis takes them
+        await waitFor(() => outbox.isEmpty(), { timeoutMs: 15_000, what: 'outbox drained behind' });
+
+        const inRedis = await eventsInRedis();
+        for (const e of [...outboxed, ...after]) expect(inRedis.get(e.eventId)).toBe(1);
+        for (const e of refused) expect(inRedis.has(e.eventId)).toBe(false);
+      } finally {
+        await sink.close();
+        await outbox.close();
+        disk.free();
+        await disk.unmount();
+      }
+      outbox = await Outbox.open({ dir, logger: captureLogger().logger });
+      sink = newSink();
+    },
+  );
 });

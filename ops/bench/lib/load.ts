@@ -4,6 +4,8 @@ export interface LoadOptions {
   url: string;
   body: string;
   headers?: Record<string, string>;
+  /** API keys sent in turn (`Authorization: apikey …`, one per request); unset: `headers` alone */
+  apiKeys?: readonly string[];
   connections: number;
   seconds: number;
   /** a fixed total request rate (req/s across all connections); unset: as fast as answers come */
@@ -24,14 +26,29 @@ export interface LoadResult {
 
 /** One autocannon run of POST requests; progress output off, figures returned. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const headers = { 'content-type': 'application/json', ...options.headers };
+  const keys = options.apiKeys ?? [];
+  let next = 0;
   const result = await autocannon({
     url: options.url,
     method: 'POST',
     body: options.body,
-    headers: { 'content-type': 'application/json', ...options.headers },
+    headers,
     connections: options.connections,
     duration: options.seconds,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    ...(keys.length > 0
+      ? {
+          requests: [
+            {
+              setupRequest: (req: autocannon.Request) => ({
+                ...req,
+                headers: { ...headers, authorization: `apikey ${keys[next++ % keys.length]}` },
+              }),
+            },
+          ],
+        }
+      : {}),
   });
   return {
     rps: result['2xx'] / result.duration,

@@ -8,6 +8,15 @@ export const BENCH_KEYSTEM = BENCH_API_KEY.slice(0, 10);
 
 export const BENCH_HEADERS = { authorization: `apikey ${BENCH_API_KEY}` };
 
+/**
+ * API keys the proxy benches rotate over, request by request, so the traffic spreads over
+ * keystems and shards as a fleet of facilities would (each key's stem is its own keystem).
+ */
+export const BENCH_API_KEYS = Array.from(
+  { length: 64 },
+  (_, i) => `k${String(i).padStart(3, '0')}-benchkey-0123`,
+);
+
 export const BENCH_ORDER = JSON.stringify({
   requestId: 'bench',
   orderId: 'bench-order',
