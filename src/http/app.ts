@@ -13,6 +13,7 @@ import { KeystemMemory } from '../upstream/keystem-memory';
 import type { Upstream } from '../upstream/types';
 import type { StatsStore } from '../store/types';
 import { errorHandler, notFound } from './errors';
+import { homePage } from './home-page';
 import { keydataRoutes } from './keydata-routes';
 import { packRoutes, type PackRoutes } from './pack-routes';
 import { parseByteSize } from './read-pack-request';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): Express {
   }
   app.use(securityHeaders);
 
+  app.get('/', homePage);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

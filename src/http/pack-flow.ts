@@ -76,7 +76,7 @@ export class PackFlow {
     } catch (err) {
       this.options.logger.error({ err, route }, 'unhandled error');
       if (res.headersSent) res.destroy();
-      else this.send(res, 500, JSON_TYPE, INTERNAL_ERROR);
+      else this.send(res, 500, JSON_TYPE, errorBody(route, 500, 'internal error'));
     }
   }
 
@@ -179,7 +179,7 @@ export class PackFlow {
         { route, keystem: stats.usedKeystem, reason: (err as Error).message },
         'stats event not accepted: answering 503',
       );
-      this.send(res, 503, JSON_TYPE, UNAVAILABLE);
+      this.send(res, 503, JSON_TYPE, errorBody(route, 503, UNAVAILABLE));
       this.count(route, outcome, 503);
       return;
     }
@@ -188,7 +188,7 @@ export class PackFlow {
     if (route === '/pack') {
       const statsHeader = asciiJson(stats);
       if (answer) this.send(res, status, answer.contentType, answer.body, statsHeader);
-      else this.send(res, status, JSON_TYPE, JSON.stringify({ Message: message }), statsHeader);
+      else this.send(res, status, JSON_TYPE, errorBody(route, status, message ?? ''), statsHeader);
     } else if (message === undefined) {
       this.send(res, 200, JSON_TYPE, JSON.stringify(stats));
     } else {
@@ -248,10 +248,17 @@ export class PackFlow {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const UNAVAILABLE = JSON.stringify({
-  Message: 'statistics are unavailable, so the request was not counted: retry it',
-});
-const INTERNAL_ERROR = JSON.stringify({ Message: 'internal error' });
+const UNAVAILABLE = 'statistics are unavailable, so the request was not counted: retry it';
+
+/**
+ * The body of an error the proxy itself makes: `{Message}` on `POST /`; on `POST /pack` also
+ * Paccurate's own error shape (`{code, message}`, schema `Error`), which Paccurate's clients read.
+ */
+function errorBody(route: PackRoute, status: number, message: string): string {
+  return JSON.stringify(
+    route === '/pack' ? { Message: message, code: status, message } : { Message: message },
+  );
+}
 
 /** JSON that is safe as a header value: non-ASCII characters as \u escapes. */
 function asciiJson(value: unknown): string {

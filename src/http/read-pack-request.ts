@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors';
 
 /**
- * Reads a pack request's body: JSON content type first (415), the raw bytes within the size
- * limit (413), one parse (400), the shape of a pack request (422). The raw bytes are kept:
+ * Reads a pack request's body: a content type that can carry JSON first (415), the raw bytes
+ * within the size limit (413), one parse (400), the shape of a pack request (422). The raw bytes are kept:
  * they are what goes to Paccurate, never a re-serialisation.
  */
 export async function readPackBody(
@@ -43,19 +43,29 @@ export function parseByteSize(size: string): number {
   return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
 }
 
+/**
+ * Paccurate reads any body that is JSON, whatever its Content-Type (clients send none,
+ * text/plain, or a form type from `curl -d`), so the proxy does too. Refused: a type that
+ * cannot carry a JSON body (multipart), a charset other than UTF-8 (its bytes would be read
+ * wrong), and a compressed body.
+ */
 function checkContentType(contentType: string | undefined, contentEncoding: string | undefined): void {
   const [type = '', ...params] = (contentType ?? '').split(';');
-  if (type.trim().toLowerCase() !== 'application/json') {
+  if (type.trim().toLowerCase().startsWith('multipart/')) {
     throw new HttpError(
       415,
       'PACPROXY_ERR_NOT_JSON',
-      'unsupported media type: send Content-Type: application/json',
+      'unsupported media type: a pack request is a JSON body, not multipart form data',
     );
   }
   for (const param of params) {
     const [name = '', value = ''] = param.split('=');
-    if (name.trim().toLowerCase() === 'charset' && !/^"?utf-?8"?$/i.test(value.trim())) {
-      throw new HttpError(415, 'PACPROXY_ERR_UNSUPPORTED_ENCODING', 'unsupported charset: send UTF-8 JSON');
+    if (name.trim().toLowerCase() === 'charset' && !/^"?(utf-?8|us-ascii)"?$/i.test(value.trim())) {
+      throw new HttpError(
+        415,
+        'PACPROXY_ERR_UNSUPPORTED_ENCODING',
+        `unsupported charset ${value.trim().slice(0, 40)}: send the JSON body as UTF-8`,
+      );
     }
   }
   if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') {

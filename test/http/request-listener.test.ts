@@ -103,7 +103,7 @@ describe('a pack request that fails unexpectedly', () => {
       .set('authorization', auth)
       .send(fixture);
     expect(viaExpress.status).toBe(500);
-    expect(viaExpress.body).toEqual({ Message: 'internal error' });
+    expect(viaExpress.body).toEqual({ Message: 'internal error', code: 500, message: 'internal error' });
     const errors = logs.lines.filter((l) => l.includes('unhandled error'));
     expect(errors).toHaveLength(2);
     expect(errors.join('\n')).toContain('cannot read properties of undefined');
