@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { HttpError } from '../http/errors';
+import { httpError } from '../http/errors';
 
 /**
  * Guards admin routes (Bull Board, DELETE on keydata) with ADMIN_TOKEN, given as
@@ -11,22 +11,16 @@ export function requireAdmin(adminToken: string | undefined): RequestHandler {
   const expected = adminToken ? Buffer.from(adminToken) : null;
   return (req, res, next) => {
     if (!expected) {
-      return next(
-        new HttpError(
-          403,
-          'PACPROXY_ERR_ADMIN_DISABLED',
-          'admin routes are disabled: set ADMIN_TOKEN to enable them',
-        ),
-      );
+      return next(httpError('PACPROXY_ERR_ADMIN_DISABLED'));
     }
     const presented = presentedToken(req.headers.authorization);
     if (presented === null) {
       res.setHeader('WWW-Authenticate', 'Basic realm="pacproxy admin", charset="UTF-8"');
-      return next(new HttpError(401, 'PACPROXY_ERR_ADMIN_UNAUTHENTICATED', 'admin token required'));
+      return next(httpError('PACPROXY_ERR_ADMIN_UNAUTHENTICATED'));
     }
     const given = Buffer.from(presented);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return next(new HttpError(403, 'PACPROXY_ERR_ADMIN_FORBIDDEN', 'admin token is not valid'));
+      return next(httpError('PACPROXY_ERR_ADMIN_FORBIDDEN'));
     }
     next();
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorCode } from '../errors/registry';
 
 /**
  * Every setting Pacproxy reads, from the environment, validated once at start.
@@ -41,7 +42,7 @@ const schema = z.object({
 export type Config = z.infer<typeof schema>;
 
 export class ConfigError extends Error {
-  readonly code = 'PACPROXY_ERR_CONFIG';
+  readonly code = 'PACPROXY_ERR_CONFIG' satisfies ErrorCode;
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';

@@ -78,7 +78,6 @@ export function createApp(deps: AppDeps): Express {
         store: deps.store,
         sink: deps.sink,
         adminToken: deps.config.ADMIN_TOKEN,
-        logger: deps.logger,
       }),
     );
   }

@@ -1,19 +1,18 @@
 import { Router, type Response } from 'express';
 import { requireAdmin } from '../admin/auth';
-import type { Logger } from '../log/logger';
 import type { StatsSink } from '../queue/sink';
 import { newEventId } from '../stats/event-id';
 import { keystemReport, summaryReport } from '../stats/report';
 import type { ResetEvent } from '../stats/types';
 import type { StatsStore } from '../store/types';
-import { HttpError } from './errors';
+import { httpError } from './errors';
+import type { ErrorCode } from '../errors/registry';
 
 export interface KeydataRoutesOptions {
   store: StatsStore;
   /** where the DELETE's reset event goes: the keystem's shard stream, ordered with its stats */
   sink: StatsSink;
   adminToken: string | undefined;
-  logger: Logger;
 }
 
 const KEYSTEM = /^[A-Za-z0-9_-]{1,64}$/;
@@ -22,11 +21,7 @@ const DEFAULT_PAGE = 100;
 
 function parseKeystem(value: unknown): string {
   if (typeof value !== 'string' || !KEYSTEM.test(value)) {
-    throw new HttpError(
-      400,
-      'PACPROXY_ERR_BAD_KEYSTEM',
-      'a keystem is 1 to 64 characters of A-Z, a-z, 0-9, _ and -',
-    );
+    throw httpError('PACPROXY_ERR_BAD_KEYSTEM');
   }
   return value;
 }
@@ -39,10 +34,10 @@ function parsePage(query: Record<string, unknown>): { limit: number; after?: str
     Number(limit) < 1 ||
     Number(limit) > MAX_PAGE
   ) {
-    throw new HttpError(400, 'PACPROXY_ERR_BAD_PAGE', `limit is a whole number from 1 to ${MAX_PAGE}`);
+    throw httpError('PACPROXY_ERR_BAD_PAGE', `limit is a whole number from 1 to ${MAX_PAGE}`);
   }
   if (after !== undefined && (typeof after !== 'string' || after.length < 1 || after.length > 256)) {
-    throw new HttpError(400, 'PACPROXY_ERR_BAD_PAGE', 'after is the `next` of the previous page');
+    throw httpError('PACPROXY_ERR_BAD_PAGE', 'after is the `next` of the previous page');
   }
   return after === undefined ? { limit: Number(limit) } : { limit: Number(limit), after };
 }
@@ -58,18 +53,17 @@ function sendFresh(res: Response, body: unknown): void {
  * `GET /api/keydata/{keystem}`, and `DELETE /api/keydata/{keystem}` (admin token), which sends a
  * reset event through the keystem's shard stream and answers once it is accepted.
  */
-export function keydataRoutes({ store, sink, adminToken, logger }: KeydataRoutesOptions): Router {
+export function keydataRoutes({ store, sink, adminToken }: KeydataRoutesOptions): Router {
   const router = Router();
 
   /** A store or sink that fails is an unavailable service, not a bug: 503, cause in the log. */
   const unavailable =
-    (what: string, code: string) =>
+    (what: string, code: ErrorCode) =>
     async <T>(work: () => Promise<T>): Promise<T> => {
       try {
         return await work();
       } catch (err) {
-        logger.error({ err }, `${what} failed`);
-        throw new HttpError(503, code, `${what} is unavailable, try again`);
+        throw httpError(code, `${what} is unavailable, try again`, err);
       }
     };
   const fromStore = unavailable('the statistics store', 'PACPROXY_ERR_STORE_UNAVAILABLE');
@@ -88,7 +82,7 @@ export function keydataRoutes({ store, sink, adminToken, logger }: KeydataRoutes
   router.get('/api/keydata/:keystem', async (req, res) => {
     const keystem = parseKeystem(req.params.keystem);
     const totals = await fromStore(() => store.getKeystem(keystem));
-    if (!totals) throw new HttpError(404, 'PACPROXY_ERR_UNKNOWN_KEYSTEM', `no data for keystem ${keystem}`);
+    if (!totals) throw httpError('PACPROXY_ERR_UNKNOWN_KEYSTEM', `no data for keystem ${keystem}`);
     sendFresh(res, keystemReport(totals));
   });
 

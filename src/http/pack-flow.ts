@@ -10,10 +10,17 @@ import { apiKeyOf } from '../upstream/api-key';
 import { UpstreamError } from '../upstream/errors';
 import type { KeystemMemory } from '../upstream/keystem-memory';
 import type { CacheResult, PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
-import { HttpError } from './errors';
+import { ERRORS, type ErrorCode } from '../errors/registry';
+import { errorFields, HttpError } from './errors';
 import { readPackBody } from './read-pack-request';
 
 export type PackRoute = '/' | '/pack';
+
+/** What went wrong with a pack request: a code of the registry (src/errors/registry.ts) and why. */
+export interface PackError {
+  code: string;
+  message: string;
+}
 
 /** The header of `POST /pack` that carries the request's stats as JSON. */
 export const STATS_HEADER = 'X-Pacproxy-Stats';
@@ -33,13 +40,13 @@ export interface PackFlowOptions {
 
 /**
  * How one pack request ended, before it is recorded and answered. `answer` is Paccurate's (any
- * status) when one came; `message` says what went wrong when something did; `status` is what
+ * status) when one came; `error` says what went wrong when something did; `status` is what
  * the client gets.
  */
 export interface PackOutcome {
   stats: PackStats;
   status: number;
-  message?: string;
+  error?: PackError;
   answer?: UpstreamAnswer;
   /** how the request cache treated the request ('off' when it never reached the upstream) */
   cache: CacheResult;
@@ -76,7 +83,7 @@ export class PackFlow {
     } catch (err) {
       this.options.logger.error({ err, route }, 'unhandled error');
       if (res.headersSent) res.destroy();
-      else this.send(res, 500, JSON_TYPE, errorBody(route, 500, 'internal error'));
+      else this.send(res, 500, JSON_TYPE, errorBody(route, 500, INTERNAL));
     }
   }
 
@@ -90,12 +97,7 @@ export class PackFlow {
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       const exchange = { status: 0, latencyNs: 0, timeStamp: new Date().toISOString() };
-      return this.noAnswer(
-        apiKey,
-        exchange,
-        { requestError: true, status: err.status, message: err.message },
-        'off',
-      );
+      return this.noAnswer(apiKey, exchange, { requestError: true, status: err.status, error: err }, 'off');
     }
     try {
       return await this.fromAnswer(request, await this.getAnswer(request));
@@ -104,7 +106,7 @@ export class PackFlow {
       return this.noAnswer(
         apiKey,
         err.exchange,
-        { requestError: err.requestError, status: err.httpStatus, message: err.message },
+        { requestError: err.requestError, status: err.httpStatus, error: err },
         this.cacheResultOf(request),
       );
     }
@@ -140,14 +142,17 @@ export class PackFlow {
       answer,
       cache,
       status: answer.status,
-      message: `Paccurate answered ${answer.status}${reason ? `: ${reason}` : ''}`,
+      error: {
+        code: 'PACPROXY_ERR_UPSTREAM_ERROR' satisfies ErrorCode,
+        message: `Paccurate answered ${answer.status}${reason ? `: ${reason}` : ''}`,
+      },
     };
   }
 
   private async noAnswer(
     apiKey: string | undefined,
     exchange: { status: number; latencyNs: number; timeStamp: string },
-    failure: { requestError: boolean; status: number; message: string },
+    failure: { requestError: boolean; status: number; error: PackError },
     cache: CacheResult,
   ): Promise<PackOutcome> {
     const stats = failedStats(
@@ -160,7 +165,8 @@ export class PackFlow {
       },
       { requestError: failure.requestError, errorResponse: !failure.requestError },
     );
-    return { stats, status: failure.status, message: failure.message, cache };
+    const { code, message } = failure.error;
+    return { stats, status: failure.status, error: { code, message }, cache };
   }
 
   /**
@@ -180,25 +186,30 @@ export class PackFlow {
         'stats event not accepted: answering 503',
       );
       this.send(res, 503, JSON_TYPE, errorBody(route, 503, UNAVAILABLE));
+      this.requestLog.warn(
+        { route, status: 503, code: UNAVAILABLE.code, keystem: stats.usedKeystem },
+        'pack request',
+      );
       this.count(route, outcome, 503);
       return;
     }
 
-    const { answer, status, message } = outcome;
+    const { answer, status, error } = outcome;
     if (route === '/pack') {
       const statsHeader = asciiJson(stats);
       if (answer) this.send(res, status, answer.contentType, answer.body, statsHeader);
-      else this.send(res, status, JSON_TYPE, errorBody(route, status, message ?? ''), statsHeader);
-    } else if (message === undefined) {
+      else this.send(res, status, JSON_TYPE, errorBody(route, status, error ?? INTERNAL), statsHeader);
+    } else if (error === undefined) {
       this.send(res, 200, JSON_TYPE, JSON.stringify(stats));
     } else {
-      this.send(res, status, JSON_TYPE, JSON.stringify({ Message: message, ...stats }));
+      this.send(res, status, JSON_TYPE, JSON.stringify({ ...errorFields(error), ...stats }));
     }
     this.count(route, outcome, res.statusCode);
     this.requestLog.info(
       {
         route,
         status: res.statusCode,
+        code: error?.code,
         keystem: stats.usedKeystem,
         upstreamStatus: stats.statusCode,
         latencyMs: stats.latency / 1e6,
@@ -248,16 +259,19 @@ export class PackFlow {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const UNAVAILABLE = 'statistics are unavailable, so the request was not counted: retry it';
+const UNAVAILABLE = {
+  code: 'PACPROXY_ERR_STATS_UNAVAILABLE',
+  message: ERRORS.PACPROXY_ERR_STATS_UNAVAILABLE.message,
+};
+const INTERNAL = { code: 'PACPROXY_ERR_INTERNAL', message: ERRORS.PACPROXY_ERR_INTERNAL.message };
 
 /**
  * The body of an error the proxy itself makes: `{Message}` on `POST /`; on `POST /pack` also
  * Paccurate's own error shape (`{code, message}`, schema `Error`), which Paccurate's clients read.
  */
-function errorBody(route: PackRoute, status: number, message: string): string {
-  return JSON.stringify(
-    route === '/pack' ? { Message: message, code: status, message } : { Message: message },
-  );
+function errorBody(route: PackRoute, status: number, error: PackError): string {
+  const fields = errorFields(error);
+  return JSON.stringify(route === '/pack' ? { ...fields, code: status, message: error.message } : fields);
 }
 
 /** JSON that is safe as a header value: non-ASCII characters as \u escapes. */

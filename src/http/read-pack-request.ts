@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './errors';
+import { httpError, type HttpError } from './errors';
 
 /**
  * Reads a pack request's body: a content type that can carry JSON first (415), the raw bytes
@@ -16,21 +16,13 @@ export async function readPackBody(
   try {
     json = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'PACPROXY_ERR_MALFORMED_JSON', 'malformed request: body is not valid JSON');
+    throw httpError('PACPROXY_ERR_MALFORMED_JSON');
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new HttpError(
-      422,
-      'PACPROXY_ERR_NOT_PACK_REQUEST',
-      'not a pack request: the body must be a JSON object',
-    );
+    throw httpError('PACPROXY_ERR_NOT_PACK_REQUEST', 'not a pack request: the body must be a JSON object');
   }
   if (!Array.isArray((json as { itemSets?: unknown }).itemSets)) {
-    throw new HttpError(
-      422,
-      'PACPROXY_ERR_NOT_PACK_REQUEST',
-      'not a pack request: itemSets must be an array',
-    );
+    throw httpError('PACPROXY_ERR_NOT_PACK_REQUEST', 'not a pack request: itemSets must be an array');
   }
   return { raw, json: json as Record<string, unknown> };
 }
@@ -52,8 +44,7 @@ export function parseByteSize(size: string): number {
 function checkContentType(contentType: string | undefined, contentEncoding: string | undefined): void {
   const [type = '', ...params] = (contentType ?? '').split(';');
   if (type.trim().toLowerCase().startsWith('multipart/')) {
-    throw new HttpError(
-      415,
+    throw httpError(
       'PACPROXY_ERR_NOT_JSON',
       'unsupported media type: a pack request is a JSON body, not multipart form data',
     );
@@ -61,16 +52,14 @@ function checkContentType(contentType: string | undefined, contentEncoding: stri
   for (const param of params) {
     const [name = '', value = ''] = param.split('=');
     if (name.trim().toLowerCase() === 'charset' && !/^"?(utf-?8|us-ascii)"?$/i.test(value.trim())) {
-      throw new HttpError(
-        415,
+      throw httpError(
         'PACPROXY_ERR_UNSUPPORTED_ENCODING',
         `unsupported charset ${value.trim().slice(0, 40)}: send the JSON body as UTF-8`,
       );
     }
   }
   if (contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity') {
-    throw new HttpError(
-      415,
+    throw httpError(
       'PACPROXY_ERR_UNSUPPORTED_ENCODING',
       'unsupported content encoding: send the body uncompressed',
     );
@@ -84,11 +73,7 @@ function checkContentType(contentType: string | undefined, contentEncoding: stri
  */
 function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const tooLarge = () =>
-    new HttpError(
-      413,
-      'PACPROXY_ERR_BODY_TOO_LARGE',
-      `request body too large: the limit is ${limitBytes} bytes`,
-    );
+    httpError('PACPROXY_ERR_BODY_TOO_LARGE', `request body too large: the limit is ${limitBytes} bytes`);
   if (Number(req.headers['content-length']) > limitBytes) {
     req.resume();
     return Promise.reject(tooLarge());
@@ -111,8 +96,7 @@ function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
       else chunks.push(chunk);
     };
     const onEnd = () => finish(null);
-    const onAborted = () =>
-      finish(new HttpError(400, 'PACPROXY_ERR_ABORTED', 'request aborted by the client'));
+    const onAborted = () => finish(httpError('PACPROXY_ERR_ABORTED'));
     req.on('data', onData).on('end', onEnd).on('aborted', onAborted).on('error', onAborted);
   });
 }

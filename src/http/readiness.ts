@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { withTimeout } from '../util/with-timeout';
-import { HttpError } from './errors';
+import { httpError } from './errors';
 
 export interface ReadinessOptions {
   /** the proxy's Redis connection (queues, keystem memory) */
@@ -23,7 +23,7 @@ export function readiness(options: ReadinessOptions): RequestHandler {
     );
     const failing = Object.keys(parts).filter((_, i) => results[i]?.status === 'rejected');
     if (failing.length > 0) {
-      throw new HttpError(503, 'PACPROXY_ERR_NOT_READY', `not ready: ${failing.join(' and ')} unreachable`);
+      throw httpError('PACPROXY_ERR_NOT_READY', `not ready: ${failing.join(' and ')} unreachable`);
     }
     res.json({ status: 'ready' });
   };

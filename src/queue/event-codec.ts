@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { StatsEvent } from '../stats/types';
+import type { ErrorCode } from '../errors/registry';
 
 /**
  * The shape of a stats event as it travels through Redis and the outbox. The worker decodes
@@ -39,7 +40,7 @@ const resetEvent = z.object({ kind: z.literal('reset'), ...common });
 const statsEvent = z.discriminatedUnion('kind', [packEvent, resetEvent]);
 
 export class InvalidEventError extends Error {
-  readonly code = 'PACPROXY_ERR_INVALID_EVENT';
+  readonly code = 'PACPROXY_ERR_INVALID_EVENT' satisfies ErrorCode;
   constructor(readonly reason: string) {
     super(`invalid stats event: ${reason}`);
     this.name = 'InvalidEventError';

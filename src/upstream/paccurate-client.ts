@@ -8,6 +8,7 @@ import {
   type UpstreamError,
 } from './errors';
 import type { PackRequest, Upstream, UpstreamAnswer } from './types';
+import type { ErrorCode } from '../errors/registry';
 
 export interface PaccurateClientOptions {
   /** PACCURATE_URL, e.g. https://api.paccurate.io/ */
@@ -116,7 +117,7 @@ interface CollectedAnswer {
 
 /** The deadline passed before the whole answer came (mapped to UpstreamTimeoutError). */
 class DeadlineError extends Error {
-  readonly code = 'PACPROXY_ERR_DEADLINE';
+  readonly code = 'PACPROXY_ERR_DEADLINE' satisfies ErrorCode;
 }
 
 /**

@@ -173,7 +173,12 @@ describe("Paccurate's clients through the proxy", () => {
       const res = await post();
       expect(res.status).toBe(status);
       const body = JSON.parse(res.body);
-      expect(body).toEqual({ Message: expect.any(String), code: status, message: body.Message });
+      expect(body).toEqual({
+        Message: expect.any(String),
+        Code: expect.stringMatching(/^PACPROXY_ERR_/),
+        code: status,
+        message: body.Message,
+      });
       expect(body.message.length).toBeGreaterThan(0);
       expect(await proxy.countedAtLeast(before + 1)).toBe(before + 1);
     });

@@ -69,7 +69,10 @@ describe('keydata API', () => {
 
     it('answers 404 {Message} for a keystem with nothing recorded', async () => {
       const res = await request(app()).get('/api/keydata/nobody').expect(404);
-      expect(res.body).toEqual({ Message: 'no data for keystem nobody' });
+      expect(res.body).toEqual({
+        Message: 'no data for keystem nobody',
+        Code: 'PACPROXY_ERR_UNKNOWN_KEYSTEM',
+      });
     });
 
     it.each([['a'.repeat(65)], ['a.b'], ['%24where'], ['sp%20ace']])(
@@ -83,7 +86,10 @@ describe('keydata API', () => {
     it('answers 503 {Message} when the store fails', async () => {
       await store.close();
       const res = await request(app()).get('/api/keydata/abc').expect(503);
-      expect(res.body).toEqual({ Message: 'the statistics store is unavailable, try again' });
+      expect(res.body).toEqual({
+        Message: 'the statistics store is unavailable, try again',
+        Code: 'PACPROXY_ERR_STORE_UNAVAILABLE',
+      });
     });
   });
 
@@ -174,7 +180,10 @@ describe('keydata API', () => {
 
     it('answers 401 without a token, 403 with a wrong one, and sends nothing', async () => {
       const res = await request(app()).delete('/api/keydata/k1').expect(401);
-      expect(res.body).toEqual({ Message: 'admin token required' });
+      expect(res.body).toEqual({
+        Message: 'admin token required',
+        Code: 'PACPROXY_ERR_ADMIN_UNAUTHENTICATED',
+      });
       await request(app()).delete('/api/keydata/k1').set('Authorization', 'Bearer wrong').expect(403);
       expect(sink.events).toEqual([]);
     });
@@ -204,7 +213,10 @@ describe('keydata API', () => {
         .delete('/api/keydata/k1')
         .set('Authorization', `Bearer ${TOKEN}`)
         .expect(503);
-      expect(res.body).toEqual({ Message: 'the statistics queue is unavailable, try again' });
+      expect(res.body).toEqual({
+        Message: 'the statistics queue is unavailable, try again',
+        Code: 'PACPROXY_ERR_QUEUE_UNAVAILABLE',
+      });
     });
   });
 });

@@ -199,12 +199,16 @@ describe('POST / against the simulator', () => {
     try {
       const res = await postJson(broken.app, '/', fixture);
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ Message: expect.stringMatching(/not counted/) });
+      expect(res.body).toEqual({
+        Message: expect.stringMatching(/not counted/),
+        Code: 'PACPROXY_ERR_STATS_UNAVAILABLE',
+      });
       // POST /pack also says it in Paccurate's error shape
       const pack = await postJson(broken.app, '/pack', fixture);
       expect(pack.status).toBe(503);
       expect(pack.body).toEqual({
         Message: pack.body.message,
+        Code: 'PACPROXY_ERR_STATS_UNAVAILABLE',
         code: 503,
         message: expect.stringMatching(/not counted/),
       });

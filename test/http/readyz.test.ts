@@ -46,7 +46,7 @@ describe('GET /readyz (real redis-server, real SQLite file)', () => {
     await redisProcess.kill();
     try {
       const res = await request(app).get('/readyz').expect(503);
-      expect(res.body).toEqual({ Message: 'not ready: redis unreachable' });
+      expect(res.body).toEqual({ Message: 'not ready: redis unreachable', Code: 'PACPROXY_ERR_NOT_READY' });
     } finally {
       await redisProcess.restart();
     }
@@ -58,7 +58,7 @@ describe('GET /readyz (real redis-server, real SQLite file)', () => {
     await store.close();
     try {
       const res = await request(app).get('/readyz').expect(503);
-      expect(res.body).toEqual({ Message: 'not ready: store unreachable' });
+      expect(res.body).toEqual({ Message: 'not ready: store unreachable', Code: 'PACPROXY_ERR_NOT_READY' });
     } finally {
       await store.init();
     }
@@ -71,7 +71,10 @@ describe('GET /readyz (real redis-server, real SQLite file)', () => {
     await store.close();
     try {
       const res = await request(app).get('/readyz').expect(503);
-      expect(res.body).toEqual({ Message: 'not ready: redis and store unreachable' });
+      expect(res.body).toEqual({
+        Message: 'not ready: redis and store unreachable',
+        Code: 'PACPROXY_ERR_NOT_READY',
+      });
     } finally {
       await store.init();
       await redisProcess.restart();
