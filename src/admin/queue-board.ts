@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Router } from 'express';
 import helmet from 'helmet';
-import { requireAdmin } from './auth';
+import { requireAdmin, type AuthFailures } from './auth';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
@@ -12,6 +12,8 @@ export interface QueueBoardOptions {
   /** every shard queue and the dead-letter queue */
   queues: readonly Queue[];
   adminToken: string | undefined;
+  /** failed authentications, shared across the app's guards */
+  failures?: AuthFailures;
 }
 
 /**
@@ -50,6 +52,6 @@ export function queueBoard(options: QueueBoardOptions): Router {
     options: { uiConfig: { boardTitle: 'Pacproxy queues' } },
   });
   const router = express.Router();
-  router.use(requireAdmin(options.adminToken), boardCsp, serverAdapter.getRouter());
+  router.use(requireAdmin(options.adminToken, options.failures), boardCsp, serverAdapter.getRouter());
   return router;
 }

@@ -1,8 +1,10 @@
-import { Router, type Response } from 'express';
-import { requireAdmin } from '../admin/auth';
+import { Router, type RequestHandler, type Response } from 'express';
+import { requireAdmin, type AuthFailures } from '../admin/auth';
 import type { StatsSink } from '../queue/sink';
 import { newEventId } from '../stats/event-id';
 import { keystemReport, summaryReport } from '../stats/report';
+import { isKeystem } from '../stats/schema';
+import type { KeystemMemory } from '../upstream/keystem-memory';
 import type { ResetEvent } from '../stats/types';
 import type { StatsStore } from '../store/types';
 import { httpError } from './errors';
@@ -13,14 +15,19 @@ export interface KeydataRoutesOptions {
   /** where the DELETE's reset event goes: the keystem's shard stream, ordered with its stats */
   sink: StatsSink;
   adminToken: string | undefined;
+  /** the guard of every read (readAccess); default: open */
+  readGuard?: RequestHandler;
+  /** failed authentications, shared across the app's guards */
+  failures?: AuthFailures;
+  /** the keystems answers named, whose events may not be counted yet (DELETE's "never seen") */
+  keystems?: KeystemMemory;
 }
 
-const KEYSTEM = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
 function parseKeystem(value: unknown): string {
-  if (typeof value !== 'string' || !KEYSTEM.test(value)) {
+  if (!isKeystem(value)) {
     throw httpError('PACPROXY_ERR_BAD_KEYSTEM');
   }
   return value;
@@ -53,7 +60,9 @@ function sendFresh(res: Response, body: unknown): void {
  * `GET /api/keydata/{keystem}`, and `DELETE /api/keydata/{keystem}` (admin token), which sends a
  * reset event through the keystem's shard stream and answers once it is accepted.
  */
-export function keydataRoutes({ store, sink, adminToken }: KeydataRoutesOptions): Router {
+export function keydataRoutes(options: KeydataRoutesOptions): Router {
+  const { store, sink, adminToken } = options;
+  const read: RequestHandler = options.readGuard ?? ((_req, _res, next) => next());
   const router = Router();
 
   /** A store or sink that fails is an unavailable service, not a bug: 503, cause in the log. */
@@ -69,25 +78,32 @@ export function keydataRoutes({ store, sink, adminToken }: KeydataRoutesOptions)
   const fromStore = unavailable('the statistics store', 'PACPROXY_ERR_STORE_UNAVAILABLE');
   const toQueue = unavailable('the statistics queue', 'PACPROXY_ERR_QUEUE_UNAVAILABLE');
 
-  router.get('/api/keydata/all', async (_req, res) => {
+  router.get('/api/keydata/all', read, async (_req, res) => {
     const summary = await fromStore(() => store.getSummary());
     sendFresh(res, summaryReport(summary));
   });
 
-  router.get('/api/keydata', async (req, res) => {
+  router.get('/api/keydata', read, async (req, res) => {
     const page = parsePage(req.query);
     sendFresh(res, await fromStore(() => store.listKeystems(page)));
   });
 
-  router.get('/api/keydata/:keystem', async (req, res) => {
+  router.get('/api/keydata/:keystem', read, async (req, res) => {
     const keystem = parseKeystem(req.params.keystem);
     const totals = await fromStore(() => store.getKeystem(keystem));
     if (!totals) throw httpError('PACPROXY_ERR_UNKNOWN_KEYSTEM', `no data for keystem ${keystem}`);
     sendFresh(res, keystemReport(totals));
   });
 
-  router.delete('/api/keydata/:keystem', requireAdmin(adminToken), async (req, res) => {
+  router.delete('/api/keydata/:keystem', requireAdmin(adminToken, options.failures), async (req, res) => {
+    if (req.params.keystem === 'all') throw httpError('PACPROXY_ERR_NOT_A_KEYSTEM');
     const keystem = parseKeystem(req.params.keystem);
+    // never seen: nothing stored, and no answer named it (its events may still be in the queues)
+    const seen =
+      (await fromStore(() => store.getKeystem(keystem))) || (await options.keystems?.seen(keystem));
+    if (!seen) {
+      throw httpError('PACPROXY_ERR_UNKNOWN_KEYSTEM', `no data for keystem ${keystem}`);
+    }
     const at = Date.now();
     const reset: ResetEvent = { kind: 'reset', eventId: newEventId(at), keystem, at };
     await toQueue(() => sink.record(reset));

@@ -3,8 +3,9 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { StatsSink } from '../queue/sink';
 import { newEventId } from '../stats/event-id';
-import { errorReasonOf, usedKeyStemOf } from '../stats/paccurate';
+import { errorReasonOf, usedKeyStemOf, type BoxTypeLimits } from '../stats/paccurate';
 import { failedStats, packedStats } from '../stats/request-stats';
+import { issuesOf, packStatsSchema } from '../stats/schema';
 import type { PackStats } from '../stats/types';
 import { apiKeyOf } from '../upstream/api-key';
 import { UpstreamError } from '../upstream/errors';
@@ -12,7 +13,7 @@ import type { KeystemMemory } from '../upstream/keystem-memory';
 import type { CacheResult, PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
 import { ERRORS, type ErrorCode } from '../errors/registry';
 import { errorFields, HttpError } from './errors';
-import { readPackBody } from './read-pack-request';
+import { readPackBody, type PackRequestLimits } from './read-pack-request';
 
 export type PackRoute = '/' | '/pack';
 
@@ -30,8 +31,10 @@ export interface PackFlowOptions {
   sink: StatsSink;
   upstream: Upstream;
   keystems: KeystemMemory;
-  /** BODY_LIMIT in bytes */
-  bodyLimitBytes: number;
+  /** BODY_LIMIT and JSON_MAX_DEPTH */
+  requestLimits: PackRequestLimits;
+  /** BOX_TYPES_MAX and REFID_MAX_LENGTH */
+  boxTypeLimits: BoxTypeLimits;
   /** pack request counters and Paccurate's latency; absent in tests that do not read them */
   metrics?: Metrics;
   /** headers every pack answer carries (helmet's, captured once: see security-headers.ts) */
@@ -93,7 +96,7 @@ export class PackFlow {
     const apiKey = apiKeyOf(authorization);
     let request: PackRequest;
     try {
-      request = { ...(await readPackBody(req, this.options.bodyLimitBytes)), authorization, apiKey };
+      request = { ...(await readPackBody(req, this.options.requestLimits)), authorization, apiKey };
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       const exchange = { status: 0, latencyNs: 0, timeStamp: new Date().toISOString() };
@@ -134,8 +137,21 @@ export class PackFlow {
       cacheHit: answer.cacheHit,
     };
     const cache = this.cacheResultOf(request);
-    if (answer.status < 400)
-      return { stats: packedStats(answer.json, exchange), answer, status: answer.status, cache };
+    if (answer.status < 400) {
+      const stats = packedStats(answer.json, exchange, this.options.boxTypeLimits);
+      const checked = packStatsSchema.safeParse(stats);
+      if (checked.success) return { stats, answer, status: answer.status, cache };
+      // what the worker would dead-letter is refused here, while the client can still be told
+      return {
+        stats: failedStats(exchange, { requestError: false, errorResponse: true }),
+        cache,
+        status: 502,
+        error: {
+          code: 'PACPROXY_ERR_UPSTREAM_BAD_ANSWER' satisfies ErrorCode,
+          message: `Paccurate answered ${answer.status} with values out of range (${issuesOf(checked.error)})`,
+        },
+      };
+    }
     const reason = errorReasonOf(answer.json);
     return {
       stats: failedStats(exchange, { requestError: false, errorResponse: true }),

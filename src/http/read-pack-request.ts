@@ -1,17 +1,31 @@
 import type { IncomingMessage } from 'node:http';
+import { nestsDeeperThan } from '../util/json-depth';
 import { httpError, type HttpError } from './errors';
+
+/** What a pack request may be: BODY_LIMIT in bytes and JSON_MAX_DEPTH. */
+export interface PackRequestLimits {
+  bodyBytes: number;
+  jsonDepth: number;
+}
 
 /**
  * Reads a pack request's body: a content type that can carry JSON first (415), the raw bytes
- * within the size limit (413), one parse (400), the shape of a pack request (422). The raw bytes are kept:
- * they are what goes to Paccurate, never a re-serialisation.
+ * within the size limit (413), the nesting depth before parsing (400), one parse (400), the
+ * shape of a pack request (422). The raw bytes are kept: they are what goes to Paccurate, never
+ * a re-serialisation.
  */
 export async function readPackBody(
   req: IncomingMessage,
-  limitBytes: number,
+  limits: PackRequestLimits,
 ): Promise<{ raw: Buffer; json: Record<string, unknown> }> {
   checkContentType(req.headers['content-type'], req.headers['content-encoding']);
-  const raw = await readBody(req, limitBytes);
+  const raw = await readBody(req, limits.bodyBytes);
+  if (nestsDeeperThan(raw, limits.jsonDepth)) {
+    throw httpError(
+      'PACPROXY_ERR_TOO_DEEP',
+      `malformed request: JSON nested deeper than ${limits.jsonDepth} levels`,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));
@@ -68,35 +82,57 @@ function checkContentType(contentType: string | undefined, contentEncoding: stri
 
 /**
  * The whole body, or a 413 as soon as it is known to exceed the limit (from Content-Length, or
- * while reading). The unread rest is drained rather than the socket cut, so the client still
- * receives the answer.
+ * while reading). The rest is then read and thrown away up to twice the limit in all, so a
+ * client that sent a little too much reads its answer and may keep its connection; past that
+ * the proxy stops reading and closes the connection (see cutOff).
  */
 function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   const tooLarge = () =>
     httpError('PACPROXY_ERR_BODY_TOO_LARGE', `request body too large: the limit is ${limitBytes} bytes`);
-  if (Number(req.headers['content-length']) > limitBytes) {
-    req.resume();
-    return Promise.reject(tooLarge());
-  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (err: HttpError | null) => {
-      req.off('data', onData).off('end', onEnd).off('aborted', onAborted).off('error', onAborted);
-      if (err) {
-        req.resume();
-        reject(err);
-      } else {
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      req.off('end', onEnd).off('aborted', onAborted).off('error', onAborted);
+      if (err) reject(err);
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const discard = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > 2 * limitBytes) {
+        req.off('data', discard);
+        cutOff(req);
       }
+    };
+    const refuse = () => {
+      chunks.length = 0;
+      req.off('data', onData).on('data', discard);
+      finish(tooLarge());
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limitBytes) finish(tooLarge());
+      if (size > limitBytes) refuse();
       else chunks.push(chunk);
     };
     const onEnd = () => finish(null);
     const onAborted = () => finish(httpError('PACPROXY_ERR_ABORTED'));
-    req.on('data', onData).on('end', onEnd).on('aborted', onAborted).on('error', onAborted);
+    req.on('end', onEnd).on('aborted', onAborted).on('error', onAborted);
+    if (Number(req.headers['content-length']) > limitBytes) refuse();
+    else req.on('data', onData);
   });
+}
+
+/** How long a cut-off connection stays half open, so its client can still read the 413. */
+const LINGER_MS = 1000;
+
+/**
+ * Stops reading a refused body for good: no more bytes are taken in, the proxy's side is closed
+ * once the answer is out, and the socket is destroyed a moment later. (Destroying it at once,
+ * with the client's bytes unread, would reset the connection and lose the answer with it.)
+ */
+function cutOff(req: IncomingMessage): void {
+  const { socket } = req;
+  socket.pause();
+  socket.end();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issuesOf, packStatsSchema } from '../stats/schema';
 import type { StatsEvent } from '../stats/types';
 import type { ErrorCode } from '../errors/registry';
 
@@ -8,23 +9,6 @@ import type { ErrorCode } from '../errors/registry';
  * reason instead of being counted wrong or retried forever.
  */
 
-const count = z.number().int().nonnegative();
-const amount = z.number().nonnegative().finite();
-
-const packStats = z.object({
-  usedKeystem: z.string().min(1).max(200),
-  totalItems: count,
-  totalVolume: amount,
-  volumeUtilization: amount,
-  boxTypes: z.record(z.string(), count),
-  timeStamp: z.string().min(1).max(64),
-  cacheHit: z.boolean(),
-  requestError: z.boolean(),
-  errorResponse: z.boolean(),
-  statusCode: z.string().regex(/^\d{1,3}$/),
-  latency: amount,
-});
-
 const common = {
   eventId: z.uuid(),
   keystem: z.string().min(1).max(200),
@@ -32,7 +16,7 @@ const common = {
 };
 
 const packEvent = z
-  .object({ kind: z.literal('pack'), ...common, stats: packStats })
+  .object({ kind: z.literal('pack'), ...common, stats: packStatsSchema })
   .refine((e) => e.keystem === e.stats.usedKeystem, { message: 'keystem differs from stats.usedKeystem' });
 
 const resetEvent = z.object({ kind: z.literal('reset'), ...common });
@@ -56,9 +40,5 @@ export function encodeEvent(event: StatsEvent): StatsEvent {
 export function decodeEvent(data: unknown): StatsEvent {
   const parsed = statsEvent.safeParse(data);
   if (parsed.success) return parsed.data as StatsEvent;
-  const reason = parsed.error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`)
-    .join('; ');
-  throw new InvalidEventError(reason);
+  throw new InvalidEventError(issuesOf(parsed.error));
 }

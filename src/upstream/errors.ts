@@ -48,3 +48,10 @@ export class UpstreamBadAnswerError extends UpstreamError {
   readonly httpStatus = 502;
   readonly requestError = false;
 }
+
+/** The answer grew past UPSTREAM_ANSWER_LIMIT: the exchange was cut, nothing of it was kept. */
+export class UpstreamTooLargeError extends UpstreamError {
+  readonly code = 'PACPROXY_ERR_UPSTREAM_TOO_LARGE' satisfies ErrorCode;
+  readonly httpStatus = 502;
+  readonly requestError = false;
+}

@@ -9,7 +9,7 @@ import { MemorySink, type StatsSink } from '../../src/queue/sink';
 import { SqliteStore } from '../../src/store/sqlite';
 import { packEvent } from '../helpers/stats-events';
 
-const TOKEN = 'admin-secret';
+const TOKEN = 'admin-secret-0123456789';
 const logger = createLogger('silent');
 
 describe('keydata API', () => {
@@ -154,6 +154,7 @@ describe('keydata API', () => {
 
   describe('DELETE /api/keydata/{keystem}', () => {
     it('sends a reset event through the sink and confirms in the seed words', async () => {
+      await store.applyBatch([packEvent('aqRAiz-8RA', Date.now() - 1000)]);
       const before = Date.now();
       const res = await request(app())
         .delete('/api/keydata/aqRAiz-8RA')
@@ -197,6 +198,18 @@ describe('keydata API', () => {
       expect(sink.events).toEqual([]);
     });
 
+    it('refuses "all" (400: not a keystem) and a keystem never seen (404), sending nothing', async () => {
+      const all = await request(app()).delete('/api/keydata/all').set('Authorization', `Bearer ${TOKEN}`);
+      expect(all.status).toBe(400);
+      expect(all.body.Code).toBe('PACPROXY_ERR_NOT_A_KEYSTEM');
+      const never = await request(app())
+        .delete('/api/keydata/never-seen')
+        .set('Authorization', `Bearer ${TOKEN}`);
+      expect(never.status).toBe(404);
+      expect(never.body.Code).toBe('PACPROXY_ERR_UNKNOWN_KEYSTEM');
+      expect(sink.events).toEqual([]);
+    });
+
     it('answers 400 for a malformed keystem', async () => {
       await request(app()).delete('/api/keydata/a.b').set('Authorization', `Bearer ${TOKEN}`).expect(400);
       expect(sink.events).toEqual([]);
@@ -209,6 +222,7 @@ describe('keydata API', () => {
         },
         close: async () => {},
       };
+      await store.applyBatch([packEvent('k1', Date.now() - 1000)]);
       const res = await request(app({ failingSink: failing }))
         .delete('/api/keydata/k1')
         .set('Authorization', `Bearer ${TOKEN}`)

@@ -97,7 +97,7 @@ describe('POST / against the simulator', () => {
   describe('refused requests are answered with the right status, and still counted', () => {
     const cases: [string, () => ReturnType<typeof post>, number, RegExp][] = [
       ['malformed JSON', () => post('{"itemSets": ['), 400, /malformed/],
-      ['a 30 MB body', () => post(' '.repeat(30 * 1024 * 1024)), 413, /too large/],
+      ['a 15 MB body', () => post(' '.repeat(15 * 1024 * 1024)), 413, /too large/],
       ['multipart form data', () => post(fixture, 'multipart/form-data; boundary=x'), 415, /multipart/],
       ['a latin-1 charset', () => post(fixture, 'text/plain; charset=ISO-8859-1'), 415, /UTF-8/],
       ['a JSON array', () => post('[]'), 422, /not a pack request/],
