@@ -122,17 +122,18 @@ function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   });
 }
 
-/** How long a cut-off connection stays half open, so its client can still read the 413. */
+/** How long a cut-off connection stays open for writing, so its client can still read the 413. */
 const LINGER_MS = 1000;
 
 /**
- * Stops reading a refused body for good: no more bytes are taken in, the proxy's side is closed
- * once the answer is out, and the socket is destroyed a moment later. (Destroying it at once,
- * with the client's bytes unread, would reset the connection and lose the answer with it.)
+ * Stops reading a refused body for good: no more bytes are taken in, and the connection is
+ * closed a moment later, once the 413 has gone out. (Closing it at once, with the client's
+ * bytes unread, would reset the connection and lose the answer with it.)
  */
 function cutOff(req: IncomingMessage): void {
   const { socket } = req;
+  // both: a flowing request would resume its socket on the next read
+  req.pause();
   socket.pause();
-  socket.end();
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
