@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger';
 import { withTimeout } from '../util/with-timeout';
+import { isKeystem } from '../stats/schema';
 import { hashApiKey } from './api-key';
 
 /** The part of a Redis client the memory uses (ioredis' `Redis` fits). */
@@ -100,7 +101,8 @@ export class KeystemMemory {
         'keystem lookup',
       );
       this.recovered();
-      if (stored === null || stored === '') return UNKNOWN_KEYSTEM;
+      // an earlier version may have remembered a keystem the API cannot read or delete
+      if (!isKeystem(stored)) return UNKNOWN_KEYSTEM;
       this.keep(apiKey, stored);
       return stored;
     } catch (err) {
