@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sanitizeKey } from './keys';
 
 /**
  * The one validation of a request's statistics, applied on both sides: the proxy checks what it
@@ -23,6 +24,17 @@ export function isKeystem(value: unknown): value is string {
 }
 
 const count = z.number().int().nonnegative().max(MAX_COUNT);
+
+/**
+ * A map whose `__proto__` key is renamed as the stores keep it: zod's record would drop it
+ * silently (its output is a plain object), and the request would be counted without its boxes.
+ * The proxy sanitises refIds already; this covers events queued by an earlier version.
+ */
+function protoSafe(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || !Object.hasOwn(value, '__proto__')) return value;
+  const entries = Object.entries(value).map(([k, v]) => [k === '__proto__' ? sanitizeKey(k) : k, v]);
+  return Object.fromEntries(entries);
+}
 const amount = z.number().nonnegative().max(MAX_AMOUNT);
 
 export const packStatsSchema = z.object({
@@ -30,7 +42,7 @@ export const packStatsSchema = z.object({
   totalItems: count,
   totalVolume: amount,
   volumeUtilization: amount,
-  boxTypes: z.record(z.string(), count),
+  boxTypes: z.preprocess(protoSafe, z.record(z.string(), count)),
   timeStamp: z.string().min(1).max(64),
   cacheHit: z.boolean(),
   requestError: z.boolean(),
