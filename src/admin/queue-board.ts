@@ -6,7 +6,7 @@ import express, { type Router } from 'express';
 import helmet from 'helmet';
 import { KEEP_COMPLETED_JOBS } from '../queue/queues';
 import { DEAD_LETTER } from '../queue/shard';
-import { requireAdmin } from './auth';
+import { requireAdmin, type AuthFailures } from './auth';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
@@ -14,6 +14,8 @@ export interface QueueBoardOptions {
   /** every shard queue and the dead-letter queue */
   queues: readonly Queue[];
   adminToken: string | undefined;
+  /** failed authentications, shared across the app's guards */
+  failures?: AuthFailures;
 }
 
 /**
@@ -133,7 +135,7 @@ export function queueBoard(options: QueueBoardOptions): Router {
   const board = serverAdapter.getRouter() as express.Express;
   localiseRenderedPages(board);
   const router = express.Router();
-  router.use(requireAdmin(options.adminToken), boardCsp);
+  router.use(requireAdmin(options.adminToken, options.failures), boardCsp);
   router.get(`/${CREDENTIALS_SCRIPT}`, (_req, res) => {
     res.type('text/javascript').send(credentialsScript);
   });

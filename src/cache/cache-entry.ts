@@ -1,4 +1,5 @@
 import { REQUEST_LABELS, type RequestLabels } from './cache-key';
+import type { ErrorCode } from '../errors/registry';
 
 /** The bytes of a Paccurate answer as the proxy got them: what one cache value keeps. */
 export interface StoredAnswer {
@@ -18,7 +19,7 @@ interface EntryHeader {
 }
 
 export class CacheEntryError extends Error {
-  readonly code = 'PACPROXY_ERR_CACHE_ENTRY';
+  readonly code = 'PACPROXY_ERR_CACHE_ENTRY' satisfies ErrorCode;
   constructor(message: string) {
     super(message);
     this.name = 'CacheEntryError';

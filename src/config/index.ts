@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorCode } from '../errors/registry';
 
 /**
  * Every setting Pacproxy reads, from the environment, validated once at start.
@@ -11,15 +12,17 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+const size = z.string().regex(/^\d+(b|kb|mb)?$/i, 'a size such as 512kb or 10mb');
+
+/** Shortest ADMIN_TOKEN or READ_TOKEN accepted: shorter ones are guessable. */
+export const MIN_TOKEN_LENGTH = 16;
+
 const schema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   PACCURATE_URL: z.string().url().default('https://api.paccurate.io/'),
   PACCURATE_TIMEOUT_MS: int(1).default(30_000),
-  BODY_LIMIT: z
-    .string()
-    .regex(/^\d+(b|kb|mb)?$/i, 'a size such as 512kb or 10mb')
-    .default('10mb'),
+  BODY_LIMIT: size.default('10mb'),
   REDIS_URL: optionalString.pipe(z.string().url().optional()),
   STORE: z.enum(['sqlite', 'mongodb']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/pacproxy.db'),
@@ -34,6 +37,16 @@ const schema = z.object({
   CACHE_TTL_SECONDS: int(0).default(300),
   CACHE_MAX_BYTES: int(0).default(1_048_576),
   ADMIN_TOKEN: optionalString,
+  READ_TOKEN: optionalString,
+  READ_ACCESS: z.enum(['open', 'token']).default('open'),
+  JSON_MAX_DEPTH: int(1, 1000).default(64),
+  BOX_TYPES_MAX: int(1, 10_000).default(100),
+  REFID_MAX_LENGTH: int(1, 1000).default(64),
+  UPSTREAM_ANSWER_LIMIT: size.default('20mb'),
+  HEADERS_TIMEOUT_MS: int(1).default(10_000),
+  REQUEST_TIMEOUT_MS: int(1).default(60_000),
+  KEEP_ALIVE_TIMEOUT_MS: int(1).default(5_000),
+  MAX_CONNECTIONS: int(1).default(10_000),
   METRICS_PORT: int(0, 65535).default(9091),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -41,7 +54,7 @@ const schema = z.object({
 export type Config = z.infer<typeof schema>;
 
 export class ConfigError extends Error {
-  readonly code = 'PACPROXY_ERR_CONFIG';
+  readonly code = 'PACPROXY_ERR_CONFIG' satisfies ErrorCode;
   constructor(message: string) {
     super(message);
     this.name = 'ConfigError';
@@ -56,6 +69,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const config = parsed.data;
+  for (const name of ['ADMIN_TOKEN', 'READ_TOKEN'] as const) {
+    const token = config[name];
+    if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+      throw new ConfigError(
+        `invalid configuration: ${name}: at least ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 24)`,
+      );
+    }
+  }
   if (config.STORE === 'mongodb' && !config.MONGODB_URL) {
     throw new ConfigError('invalid configuration: MONGODB_URL: required when STORE=mongodb');
   }

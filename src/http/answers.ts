@@ -11,8 +11,22 @@ import { packStatsSchema } from '../stats/types';
 /** Every error the proxy makes itself. */
 export const errorBodySchema = z.object({
   Message: z.string().describe('what went wrong, for a person'),
+  Code: z
+    .string()
+    .describe("the error's name, e.g. PACPROXY_ERR_NOT_PACK_REQUEST (the README lists every one)"),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/**
+ * `POST /pack` when the proxy itself fails the request: beside `Message` and `Code`, Paccurate's
+ * own error shape (its schema `Error`), which Paccurate's clients read.
+ */
+export const packProxyErrorBodySchema = z.object({
+  ...errorBodySchema.shape,
+  code: z.number().int().describe("the HTTP status (Paccurate's `Error.code`)"),
+  message: z.string().describe("the same as `Message` (Paccurate's `Error.message`)"),
+});
+export type PackProxyErrorBody = z.infer<typeof packProxyErrorBodySchema>;
 
 /** `POST /` when the request was counted but got no packing: why, then its statistics. */
 export const packErrorBodySchema = z.object({
@@ -26,6 +40,16 @@ export const resetAcceptedSchema = z.object({
   Message: z.string().describe('"delete request sent on keystem K"'),
 });
 export type ResetAccepted = z.infer<typeof resetAcceptedSchema>;
+
+/** `GET /` with `Accept: application/json` */
+export const homeSchema = z.object({
+  service: z.literal('pacproxy'),
+  version: z.string().describe("the running version (package.json's)"),
+  links: z
+    .array(z.object({ href: z.string(), title: z.string(), what: z.string() }))
+    .describe('where a person goes next: dashboard, API reference, queues, metrics'),
+});
+export type Home = z.infer<typeof homeSchema>;
 
 /** `GET /healthz` */
 export const healthSchema = z.object({ status: z.literal('ok') });

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import type { RequestListener } from 'node:http';
 import helmet from 'helmet';
+import { AuthFailures, readAccess } from '../admin/auth';
 import { queueBoard, QUEUE_BOARD_PATH } from '../admin/queue-board';
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
@@ -15,6 +16,7 @@ import type { Upstream } from '../upstream/types';
 import type { StatsStore } from '../store/types';
 import type { Health } from './answers';
 import { errorHandler, notFound } from './errors';
+import { homePage } from './home-page';
 import { keydataRoutes } from './keydata-routes';
 import { packRoutes, type PackRoutes } from './pack-routes';
 import { parseByteSize } from './read-pack-request';
@@ -48,6 +50,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   const securityHeaders = helmet();
+  const keystems = deps.keystems ?? new KeystemMemory({ redis: null, logger: deps.logger });
+  const failures = new AuthFailures({ onFailure: (realm) => deps.metrics?.authFailures.inc({ realm }) });
 
   // The pack routes come first: they are the hot path, matched without walking the middleware
   // stack, and answer with helmet's headers written once rather than set per request.
@@ -56,8 +60,12 @@ export function createApp(deps: AppDeps): Express {
       logger: deps.logger,
       sink: deps.sink,
       upstream: deps.upstream,
-      keystems: deps.keystems ?? new KeystemMemory({ redis: null, logger: deps.logger }),
-      bodyLimitBytes: parseByteSize(deps.config.BODY_LIMIT),
+      keystems,
+      requestLimits: {
+        bodyBytes: parseByteSize(deps.config.BODY_LIMIT),
+        jsonDepth: deps.config.JSON_MAX_DEPTH,
+      },
+      boxTypeLimits: { maxBoxTypes: deps.config.BOX_TYPES_MAX, maxRefIdLength: deps.config.REFID_MAX_LENGTH },
       metrics: deps.metrics,
       headers: headersOf(securityHeaders),
     });
@@ -66,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
   }
   app.use(securityHeaders);
 
+  app.get('/', homePage);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' } satisfies Health);
   });
@@ -77,7 +86,15 @@ export function createApp(deps: AppDeps): Express {
         store: deps.store,
         sink: deps.sink,
         adminToken: deps.config.ADMIN_TOKEN,
-        logger: deps.logger,
+        failures,
+        keystems,
+        readGuard: readAccess({
+          mode: deps.config.READ_ACCESS,
+          readToken: deps.config.READ_TOKEN,
+          adminToken: deps.config.ADMIN_TOKEN,
+          keystems,
+          failures,
+        }),
       }),
     );
   }
@@ -89,7 +106,10 @@ export function createApp(deps: AppDeps): Express {
   }
   if (deps.store) app.get('/readyz', readiness({ sink: deps.sink, store: deps.store }));
   if (deps.queues) {
-    app.use(QUEUE_BOARD_PATH, queueBoard({ queues: deps.queues, adminToken: deps.config.ADMIN_TOKEN }));
+    app.use(
+      QUEUE_BOARD_PATH,
+      queueBoard({ queues: deps.queues, adminToken: deps.config.ADMIN_TOKEN, failures }),
+    );
   }
 
   app.use(notFound);

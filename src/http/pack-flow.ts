@@ -3,18 +3,26 @@ import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { StatsSink } from '../queue/sink';
 import { newEventId } from '../stats/event-id';
-import { errorReasonOf, usedKeyStemOf } from '../stats/paccurate';
+import { errorReasonOf, usedKeyStemOf, type BoxTypeLimits } from '../stats/paccurate';
 import { failedStats, packedStats } from '../stats/request-stats';
+import { issuesOf, packStatsSchema } from '../stats/schema';
 import type { PackStats } from '../stats/types';
 import { apiKeyOf } from '../upstream/api-key';
 import { UpstreamError } from '../upstream/errors';
 import type { KeystemMemory } from '../upstream/keystem-memory';
 import type { CacheResult, PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
-import type { ErrorBody, PackErrorBody } from './answers';
-import { HttpError } from './errors';
-import { readPackBody } from './read-pack-request';
+import { ERRORS, type ErrorCode } from '../errors/registry';
+import type { PackErrorBody, PackProxyErrorBody } from './answers';
+import { errorFields, HttpError } from './errors';
+import { readPackBody, type PackRequestLimits } from './read-pack-request';
 
 export type PackRoute = '/' | '/pack';
+
+/** What went wrong with a pack request: a code of the registry (src/errors/registry.ts) and why. */
+export interface PackError {
+  code: string;
+  message: string;
+}
 
 /** The header of `POST /pack` that carries the request's stats as JSON. */
 export const STATS_HEADER = 'X-Pacproxy-Stats';
@@ -24,8 +32,10 @@ export interface PackFlowOptions {
   sink: StatsSink;
   upstream: Upstream;
   keystems: KeystemMemory;
-  /** BODY_LIMIT in bytes */
-  bodyLimitBytes: number;
+  /** BODY_LIMIT and JSON_MAX_DEPTH */
+  requestLimits: PackRequestLimits;
+  /** BOX_TYPES_MAX and REFID_MAX_LENGTH */
+  boxTypeLimits: BoxTypeLimits;
   /** pack request counters and Paccurate's latency; absent in tests that do not read them */
   metrics?: Metrics;
   /** headers every pack answer carries (helmet's, captured once: see security-headers.ts) */
@@ -34,13 +44,13 @@ export interface PackFlowOptions {
 
 /**
  * How one pack request ended, before it is recorded and answered. `answer` is Paccurate's (any
- * status) when one came; `message` says what went wrong when something did; `status` is what
+ * status) when one came; `error` says what went wrong when something did; `status` is what
  * the client gets.
  */
 export interface PackOutcome {
   stats: PackStats;
   status: number;
-  message?: string;
+  error?: PackError;
   answer?: UpstreamAnswer;
   /** how the request cache treated the request ('off' when it never reached the upstream) */
   cache: CacheResult;
@@ -77,7 +87,7 @@ export class PackFlow {
     } catch (err) {
       this.options.logger.error({ err, route }, 'unhandled error');
       if (res.headersSent) res.destroy();
-      else this.send(res, 500, JSON_TYPE, INTERNAL_ERROR);
+      else this.send(res, 500, JSON_TYPE, errorBody(route, 500, INTERNAL));
     }
   }
 
@@ -87,16 +97,11 @@ export class PackFlow {
     const apiKey = apiKeyOf(authorization);
     let request: PackRequest;
     try {
-      request = { ...(await readPackBody(req, this.options.bodyLimitBytes)), authorization, apiKey };
+      request = { ...(await readPackBody(req, this.options.requestLimits)), authorization, apiKey };
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       const exchange = { status: 0, latencyNs: 0, timeStamp: new Date().toISOString() };
-      return this.noAnswer(
-        apiKey,
-        exchange,
-        { requestError: true, status: err.status, message: err.message },
-        'off',
-      );
+      return this.noAnswer(apiKey, exchange, { requestError: true, status: err.status, error: err }, 'off');
     }
     try {
       return await this.fromAnswer(request, await this.getAnswer(request));
@@ -105,7 +110,7 @@ export class PackFlow {
       return this.noAnswer(
         apiKey,
         err.exchange,
-        { requestError: err.requestError, status: err.httpStatus, message: err.message },
+        { requestError: err.requestError, status: err.httpStatus, error: err },
         this.cacheResultOf(request),
       );
     }
@@ -133,22 +138,38 @@ export class PackFlow {
       cacheHit: answer.cacheHit,
     };
     const cache = this.cacheResultOf(request);
-    if (answer.status < 400)
-      return { stats: packedStats(answer.json, exchange), answer, status: answer.status, cache };
+    if (answer.status < 400) {
+      const stats = packedStats(answer.json, exchange, this.options.boxTypeLimits);
+      const checked = packStatsSchema.safeParse(stats);
+      if (checked.success) return { stats, answer, status: answer.status, cache };
+      // what the worker would dead-letter is refused here, while the client can still be told
+      return {
+        stats: failedStats(exchange, { requestError: false, errorResponse: true }),
+        cache,
+        status: 502,
+        error: {
+          code: 'PACPROXY_ERR_UPSTREAM_BAD_ANSWER' satisfies ErrorCode,
+          message: `Paccurate answered ${answer.status} with values out of range (${issuesOf(checked.error)})`,
+        },
+      };
+    }
     const reason = errorReasonOf(answer.json);
     return {
       stats: failedStats(exchange, { requestError: false, errorResponse: true }),
       answer,
       cache,
       status: answer.status,
-      message: `Paccurate answered ${answer.status}${reason ? `: ${reason}` : ''}`,
+      error: {
+        code: 'PACPROXY_ERR_UPSTREAM_ERROR' satisfies ErrorCode,
+        message: `Paccurate answered ${answer.status}${reason ? `: ${reason}` : ''}`,
+      },
     };
   }
 
   private async noAnswer(
     apiKey: string | undefined,
     exchange: { status: number; latencyNs: number; timeStamp: string },
-    failure: { requestError: boolean; status: number; message: string },
+    failure: { requestError: boolean; status: number; error: PackError },
     cache: CacheResult,
   ): Promise<PackOutcome> {
     const stats = failedStats(
@@ -161,7 +182,8 @@ export class PackFlow {
       },
       { requestError: failure.requestError, errorResponse: !failure.requestError },
     );
-    return { stats, status: failure.status, message: failure.message, cache };
+    const { code, message } = failure.error;
+    return { stats, status: failure.status, error: { code, message }, cache };
   }
 
   /**
@@ -180,24 +202,28 @@ export class PackFlow {
         { route, keystem: stats.usedKeystem, reason: (err as Error).message },
         'stats event not accepted: answering 503',
       );
-      this.send(res, 503, JSON_TYPE, UNAVAILABLE);
+      this.send(res, 503, JSON_TYPE, errorBody(route, 503, UNAVAILABLE));
+      this.requestLog.warn(
+        { route, status: 503, code: UNAVAILABLE.code, keystem: stats.usedKeystem },
+        'pack request',
+      );
       this.count(route, outcome, 503);
       return;
     }
 
-    const { answer, status, message } = outcome;
+    const { answer, status, error } = outcome;
     if (route === '/pack') {
       const statsHeader = asciiJson(stats);
       if (answer) this.send(res, status, answer.contentType, answer.body, statsHeader);
-      else this.send(res, status, JSON_TYPE, errorJson(message ?? ''), statsHeader);
-    } else if (message === undefined) {
+      else this.send(res, status, JSON_TYPE, errorBody(route, status, error ?? INTERNAL), statsHeader);
+    } else if (error === undefined) {
       this.send(res, 200, JSON_TYPE, JSON.stringify(stats));
     } else {
       this.send(
         res,
         status,
         JSON_TYPE,
-        JSON.stringify({ Message: message, ...stats } satisfies PackErrorBody),
+        JSON.stringify({ ...errorFields(error), ...stats } satisfies PackErrorBody),
       );
     }
     this.count(route, outcome, res.statusCode);
@@ -205,6 +231,7 @@ export class PackFlow {
       {
         route,
         status: res.statusCode,
+        code: error?.code,
         keystem: stats.usedKeystem,
         upstreamStatus: stats.statusCode,
         latencyMs: stats.latency / 1e6,
@@ -254,9 +281,24 @@ export class PackFlow {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
-const errorJson = (message: string) => JSON.stringify({ Message: message } satisfies ErrorBody);
-const UNAVAILABLE = errorJson('statistics are unavailable, so the request was not counted: retry it');
-const INTERNAL_ERROR = errorJson('internal error');
+const UNAVAILABLE = {
+  code: 'PACPROXY_ERR_STATS_UNAVAILABLE',
+  message: ERRORS.PACPROXY_ERR_STATS_UNAVAILABLE.message,
+};
+const INTERNAL = { code: 'PACPROXY_ERR_INTERNAL', message: ERRORS.PACPROXY_ERR_INTERNAL.message };
+
+/**
+ * The body of an error the proxy itself makes: `{Message}` on `POST /`; on `POST /pack` also
+ * Paccurate's own error shape (`{code, message}`, schema `Error`), which Paccurate's clients read.
+ */
+function errorBody(route: PackRoute, status: number, error: PackError): string {
+  const fields = errorFields(error);
+  return JSON.stringify(
+    route === '/pack'
+      ? ({ ...fields, code: status, message: error.message } satisfies PackProxyErrorBody)
+      : fields,
+  );
+}
 
 /** JSON that is safe as a header value: non-ASCII characters as \u escapes. */
 function asciiJson(value: unknown): string {

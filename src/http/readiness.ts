@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { DegradedPart, SinkHealth } from '../queue/sink';
 import { withTimeout } from '../util/with-timeout';
 import type { NotReady, Ready } from './answers';
+import { ERRORS } from '../errors/registry';
 
 export interface ReadinessOptions {
   /** the stats sink: can it accept events now (Redis, or the outbox while it has room) */
@@ -19,6 +20,8 @@ export interface ReadinessOptions {
  * it should (redis, outbox, store) with why, whether or not it costs readiness: a store that
  * cannot be read costs the keydata routes, not the recording of pack requests.
  */
+const NOT_READY = 'PACPROXY_ERR_NOT_READY' satisfies keyof typeof ERRORS;
+
 export function readiness(options: ReadinessOptions): RequestHandler {
   const timeoutMs = options.timeoutMs ?? 1000;
   return async (_req, res) => {
@@ -37,9 +40,11 @@ export function readiness(options: ReadinessOptions): RequestHandler {
     const degraded = store ? [...sink.degraded, store] : sink.degraded;
     if (!sink.accepting) {
       const parts = sink.degraded.map((d) => d.part).join(' and ');
-      res
-        .status(503)
-        .json({ Message: `not ready: cannot record requests (${parts})`, degraded } satisfies NotReady);
+      res.status(503).json({
+        Message: `not ready: cannot record requests (${parts})`,
+        Code: NOT_READY,
+        degraded,
+      } satisfies NotReady);
       return;
     }
     res.json({ status: 'ready', degraded } satisfies Ready);

@@ -84,6 +84,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** realm: "admin" | "read" */
+  readonly authFailures = new Counter({
+    name: 'pacproxy_auth_failures_total',
+    help: 'Failed admin or statistics-read authentications (each answered after a growing delay)',
+    labelNames: ['realm'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     // prom-client also exports these three totals as gauges named `…_total`, a suffix Prometheus

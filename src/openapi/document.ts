@@ -79,7 +79,15 @@ function responseOf(answer: Answer): JsonObject {
   return {
     description: answer.description,
     ...(headers.length > 0 ? { headers: Object.fromEntries(headers) } : {}),
-    content: { [answer.mediaType ?? 'application/json']: { schema: bodySchemaOf(answer.body) } },
+    content: {
+      [answer.mediaType ?? 'application/json']: { schema: bodySchemaOf(answer.body) },
+      ...Object.fromEntries(
+        Object.entries(answer.otherContent ?? {}).map(([type, body]) => [
+          type,
+          { schema: bodySchemaOf(body) },
+        ]),
+      ),
+    },
   };
 }
 

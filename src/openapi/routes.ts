@@ -3,7 +3,9 @@ import { QUEUE_BOARD_PATH } from '../admin/queue-board';
 import {
   errorBodySchema,
   healthSchema,
+  homeSchema,
   packErrorBodySchema,
+  packProxyErrorBodySchema,
   notReadySchema,
   readySchema,
   resetAcceptedSchema,
@@ -84,6 +86,8 @@ export interface Answer {
   body: z.ZodType | readonly z.ZodType[];
   /** default application/json */
   mediaType?: string;
+  /** other media types the route answers with, when the client's Accept asks for them */
+  otherContent?: Readonly<Record<string, z.ZodType>>;
   headers?: Readonly<Record<string, AnswerHeader>>;
 }
 
@@ -124,6 +128,12 @@ const error = (description: string, headers?: Answer['headers']): Answer => ({
   body: errorBodySchema,
   ...(headers ? { headers } : {}),
 });
+/** an error the proxy itself made on `POST /pack`: `Message`/`Code` and Paccurate's `code`/`message` */
+const packError = (description: string, headers?: Answer['headers']): Answer => ({
+  description,
+  body: packProxyErrorBodySchema,
+  ...(headers ? { headers } : {}),
+});
 const storeUnavailable = error('the statistics store did not answer: retry later');
 const badKeystem = error('the keystem is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
 
@@ -150,7 +160,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
       '200': { description: 'Paccurate packed: the statistics', body: packStatsSchema },
       '400': refusal('malformed JSON, or Paccurate answered 400 (its reason in `Message`)'),
       '413': refusal('the body is larger than BODY_LIMIT'),
-      '415': refusal('Content-Type is not application/json, or the body is compressed or not UTF-8'),
+      '415': refusal(
+        'a body that cannot be JSON (multipart), a charset other than UTF-8, or a compressed body',
+      ),
       '422': refusal('not a pack request: not a JSON object, or no `itemSets` array'),
       '502': refusal('Paccurate unreachable, or its answer was not JSON'),
       '503': {
@@ -175,19 +187,25 @@ export const API_ROUTES: readonly ApiRoute[] = [
       '200': { description: "Paccurate's answer", body: paccurateAnswerSchema, headers: statsHeader(true) },
       '400': {
         description: "malformed JSON (`Message`), or Paccurate's own 400",
-        body: [errorBodySchema, paccurateAnswerSchema],
+        body: [packProxyErrorBodySchema, paccurateAnswerSchema],
         headers: statsHeader(true),
       },
-      '413': error('the body is larger than BODY_LIMIT', statsHeader(true)),
-      '415': error('Content-Type is not application/json', statsHeader(true)),
-      '422': error('not a pack request', statsHeader(true)),
-      '502': error('Paccurate unreachable, or its answer was not JSON', statsHeader(true)),
+      '413': packError('the body is larger than BODY_LIMIT', statsHeader(true)),
+      '415': packError(
+        'a body that cannot be JSON (multipart), a charset other than UTF-8, or a compressed body',
+        statsHeader(true),
+      ),
+      '422': packError('not a pack request', statsHeader(true)),
+      '502': packError('Paccurate unreachable, or its answer was not JSON', statsHeader(true)),
       '503': {
         description: `${UNCOUNTED} (no statistics header); or Paccurate's own 503`,
-        body: [errorBodySchema, paccurateAnswerSchema],
+        body: [packProxyErrorBodySchema, paccurateAnswerSchema],
         headers: statsHeader(false, ', absent when the statistics could not be recorded'),
       },
-      '504': error('Paccurate did not answer within PACCURATE_TIMEOUT_MS (milliseconds)', statsHeader(true)),
+      '504': packError(
+        'Paccurate did not answer within PACCURATE_TIMEOUT_MS (milliseconds)',
+        statsHeader(true),
+      ),
       '4XX': {
         description: "Paccurate's own error, passed on",
         body: paccurateAnswerSchema,
@@ -256,6 +274,21 @@ export const API_ROUTES: readonly ApiRoute[] = [
       }),
       '403': error('the admin token is wrong, or ADMIN_TOKEN is not set (the message says how to enable it)'),
       '503': error('the statistics queue did not accept the reset: retry'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/',
+    operationId: 'home',
+    tag: 'operations',
+    summary: 'A short page naming the service and its version, with links to its pages',
+    answers: {
+      '200': {
+        description: 'an HTML page; JSON with `Accept: application/json`',
+        body: z.string(),
+        mediaType: 'text/html',
+        otherContent: { 'application/json': homeSchema },
+      },
     },
   },
   {

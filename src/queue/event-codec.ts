@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { issuesOf, packStatsSchema } from '../stats/schema';
 import type { StatsEvent } from '../stats/types';
+import type { ErrorCode } from '../errors/registry';
 
 /**
  * The shape of stats events as they travel through Redis and the outbox. A job carries the
@@ -9,23 +11,6 @@ import type { StatsEvent } from '../stats/types';
  * instead of being counted wrong or retried forever.
  */
 
-const count = z.number().int().nonnegative();
-const amount = z.number().nonnegative().finite();
-
-const packStats = z.object({
-  usedKeystem: z.string().min(1).max(200),
-  totalItems: count,
-  totalVolume: amount,
-  volumeUtilization: amount,
-  boxTypes: z.record(z.string(), count),
-  timeStamp: z.string().min(1).max(64),
-  cacheHit: z.boolean(),
-  requestError: z.boolean(),
-  errorResponse: z.boolean(),
-  statusCode: z.string().regex(/^\d{1,3}$/),
-  latency: amount,
-});
-
 const common = {
   eventId: z.uuid(),
   keystem: z.string().min(1).max(200),
@@ -33,7 +18,7 @@ const common = {
 };
 
 const packEvent = z
-  .object({ kind: z.literal('pack'), ...common, stats: packStats })
+  .object({ kind: z.literal('pack'), ...common, stats: packStatsSchema })
   .refine((e) => e.keystem === e.stats.usedKeystem, { message: 'keystem differs from stats.usedKeystem' });
 
 const resetEvent = z.object({ kind: z.literal('reset'), ...common });
@@ -41,7 +26,7 @@ const resetEvent = z.object({ kind: z.literal('reset'), ...common });
 const statsEvent = z.discriminatedUnion('kind', [packEvent, resetEvent]);
 
 export class InvalidEventError extends Error {
-  readonly code = 'PACPROXY_ERR_INVALID_EVENT';
+  readonly code = 'PACPROXY_ERR_INVALID_EVENT' satisfies ErrorCode;
   constructor(readonly reason: string) {
     super(`invalid stats event: ${reason}`);
     this.name = 'InvalidEventError';
@@ -94,9 +79,5 @@ function isJobData(data: unknown): data is { events: unknown[] } {
 export function decodeEvent(data: unknown): StatsEvent {
   const parsed = statsEvent.safeParse(data);
   if (parsed.success) return parsed.data as StatsEvent;
-  const reason = parsed.error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`)
-    .join('; ');
-  throw new InvalidEventError(reason);
+  throw new InvalidEventError(issuesOf(parsed.error));
 }

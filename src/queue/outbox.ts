@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from '../log/logger';
 import type { StatsEvent } from '../stats/types';
 import { InvalidEventError, decodeEvent } from './event-codec';
+import type { ErrorCode } from '../errors/registry';
 
 /**
  * The proxy's local, durable fallback for stats events Redis did not take in time: JSON lines
@@ -25,7 +26,7 @@ export interface OutboxOptions {
 }
 
 export class OutboxLockedError extends Error {
-  readonly code = 'PACPROXY_ERR_OUTBOX_LOCKED';
+  readonly code = 'PACPROXY_ERR_OUTBOX_LOCKED' satisfies ErrorCode;
   constructor(dir: string, pid: number) {
     super(`outbox folder ${dir} is in use by process ${pid}; give each proxy process its own OUTBOX_DIR`);
     this.name = 'OutboxLockedError';

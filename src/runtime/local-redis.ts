@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log/logger';
 import { freePort } from '../util/free-port';
+import type { ErrorCode } from '../errors/registry';
 
 /**
  * The Redis `npm start` uses: REDIS_URL when set; else one answering on 127.0.0.1:6379; else a
@@ -20,7 +21,7 @@ export interface RedisEndpoint {
 }
 
 export class RedisUnavailableError extends Error {
-  readonly code = 'PACPROXY_ERR_NO_REDIS';
+  readonly code = 'PACPROXY_ERR_NO_REDIS' satisfies ErrorCode;
   constructor(message: string) {
     super(message);
     this.name = 'RedisUnavailableError';

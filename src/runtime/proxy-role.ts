@@ -1,9 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CachingUpstream } from '../cache/caching-upstream';
 import { RequestCache } from '../cache/request-cache';
 import type { Config } from '../config';
 import { createApp, requestListener } from '../http/app';
+import { parseByteSize } from '../http/read-pack-request';
+import { createProxyServer } from '../http/server';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import { Outbox } from '../queue/outbox';
@@ -50,6 +52,8 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
   const paccurate = new PaccurateClient({
     url: config.PACCURATE_URL,
     timeoutMs: config.PACCURATE_TIMEOUT_MS,
+    maxAnswerBytes: parseByteSize(config.UPSTREAM_ANSWER_LIMIT),
+    maxJsonDepth: config.JSON_MAX_DEPTH,
   });
   const upstream: Upstream =
     config.CACHE_TTL_SECONDS > 0
@@ -74,7 +78,7 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
     metrics,
     queues: [...queues, deadLetters],
   });
-  const server = createServer(requestListener(app));
+  const server = createProxyServer(requestListener(app), config);
   await listen(server, config.PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
   logger.info(

@@ -1,4 +1,4 @@
-import { boxTypeCountsOf, numberField } from './paccurate';
+import { boxTypeCountsOf, numberField, type BoxTypeLimits } from './paccurate';
 import type { PackStats } from './types';
 
 /** What is known about one pack request besides Paccurate's answer. */
@@ -14,13 +14,13 @@ export interface Exchange {
 }
 
 /** Stats of an answer that carried a packing (seed field mapping, see DESIGN.md). */
-export function packedStats(answer: unknown, exchange: Exchange): PackStats {
+export function packedStats(answer: unknown, exchange: Exchange, limits?: BoxTypeLimits): PackStats {
   return {
     usedKeystem: exchange.keystem,
     totalItems: numberField(answer, 'lenItems'),
     totalVolume: numberField(answer, 'totalVolume'),
     volumeUtilization: numberField(answer, 'totalVolumeUtilization'),
-    boxTypes: boxTypeCountsOf(answer),
+    boxTypes: boxTypeCountsOf(answer, limits),
     timeStamp: exchange.timeStamp,
     cacheHit: exchange.cacheHit,
     requestError: false,

@@ -1,7 +1,9 @@
+import type { ErrorCode } from '../errors/registry';
+
 /** A storage engine that cannot be used as configured. `code` names the case for logs and tests. */
 export class StoreError extends Error {
   constructor(
-    readonly code: 'PACPROXY_ERR_STORE_NOT_READY' | 'PACPROXY_ERR_MONGO_STANDALONE',
+    readonly code: Extract<ErrorCode, 'PACPROXY_ERR_STORE_NOT_READY' | 'PACPROXY_ERR_MONGO_STANDALONE'>,
     message: string,
   ) {
     super(message);

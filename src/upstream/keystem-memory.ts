@@ -1,11 +1,14 @@
 import type { Logger } from '../log/logger';
 import { withTimeout } from '../util/with-timeout';
+import { isKeystem } from '../stats/schema';
 import { hashApiKey } from './api-key';
 
 /** The part of a Redis client the memory uses (ioredis' `Redis` fits). */
 export interface KeyValueStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<unknown>;
+  sadd(key: string, member: string): Promise<unknown>;
+  sismember(key: string, member: string): Promise<number>;
 }
 
 export interface KeystemMemoryOptions {
@@ -20,6 +23,8 @@ export interface KeystemMemoryOptions {
 
 export const UNKNOWN_KEYSTEM = 'unknown';
 export const KEYSTEM_KEY_PREFIX = 'pacproxy:keystem:';
+/** Every keystem an answer named, across proxies: what DELETE of a keystem "never seen" checks. */
+export const SEEN_KEYSTEMS_KEY = 'pacproxy:keystems-seen';
 
 /**
  * Which keystem an API key was last seen with, so a request whose answer carries no
@@ -54,10 +59,33 @@ export class KeystemMemory {
     const changed = this.local.get(apiKey) !== keystem;
     this.keep(apiKey, keystem);
     if (!changed || !this.redis) return;
-    this.redis.set(KEYSTEM_KEY_PREFIX + hashApiKey(apiKey), keystem).then(
+    Promise.all([
+      this.redis.set(KEYSTEM_KEY_PREFIX + hashApiKey(apiKey), keystem),
+      this.redis.sadd(SEEN_KEYSTEMS_KEY, keystem),
+    ]).then(
       () => this.recovered(),
       (err: unknown) => this.failed('set', err),
     );
+  }
+
+  /**
+   * Whether any answer named `keystem` (here, or at any proxy sharing the Redis). When Redis does
+   * not answer: true, since "never seen" must not be claimed without knowing.
+   */
+  async seen(keystem: string): Promise<boolean> {
+    for (const known of this.local.values()) if (known === keystem) return true;
+    if (!this.redis) return false;
+    try {
+      const member = await withTimeout(
+        this.redis.sismember(SEEN_KEYSTEMS_KEY, keystem),
+        this.lookupTimeoutMs,
+        'seen keystems',
+      );
+      return member === 1;
+    } catch (err) {
+      this.failed('sismember', err);
+      return true;
+    }
   }
 
   /** The keystem last seen for `apiKey`: this process's memory, then Redis, else `unknown`. Never throws. */
@@ -73,7 +101,8 @@ export class KeystemMemory {
         'keystem lookup',
       );
       this.recovered();
-      if (stored === null || stored === '') return UNKNOWN_KEYSTEM;
+      // an earlier version may have remembered a keystem the API cannot read or delete
+      if (!isKeystem(stored)) return UNKNOWN_KEYSTEM;
       this.keep(apiKey, stored);
       return stored;
     } catch (err) {

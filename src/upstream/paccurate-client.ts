@@ -3,11 +3,14 @@ import { Pool, type Dispatcher } from 'undici';
 import {
   UpstreamBadAnswerError,
   UpstreamTimeoutError,
+  UpstreamTooLargeError,
   UpstreamUnreachableError,
   type FailedExchange,
   type UpstreamError,
 } from './errors';
+import { nestsDeeperThan } from '../util/json-depth';
 import type { PackRequest, Upstream, UpstreamAnswer } from './types';
+import type { ErrorCode } from '../errors/registry';
 
 export interface PaccurateClientOptions {
   /** PACCURATE_URL, e.g. https://api.paccurate.io/ */
@@ -16,6 +19,10 @@ export interface PaccurateClientOptions {
   timeoutMs: number;
   /** most sockets open to Paccurate at once (default 256) */
   connections?: number;
+  /** UPSTREAM_ANSWER_LIMIT in bytes: a larger answer is cut off and answered 502 (default 20 MB) */
+  maxAnswerBytes?: number;
+  /** JSON_MAX_DEPTH: an answer nested deeper is not read (default 64) */
+  maxJsonDepth?: number;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -29,11 +36,15 @@ export class PaccurateClient implements Upstream {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly timeoutMs: number;
+  private readonly maxAnswerBytes: number;
+  private readonly maxJsonDepth: number;
 
   constructor(options: PaccurateClientOptions) {
     const url = new URL(options.url);
     this.path = `${url.pathname}${url.search}`;
     this.timeoutMs = options.timeoutMs;
+    this.maxAnswerBytes = options.maxAnswerBytes ?? 20 * 1024 * 1024;
+    this.maxJsonDepth = options.maxJsonDepth ?? 64;
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? 256,
       headersTimeout: options.timeoutMs,
@@ -50,7 +61,7 @@ export class PaccurateClient implements Upstream {
     let answer: CollectedAnswer;
     try {
       answer = await new Promise<CollectedAnswer>((resolve, reject) => {
-        const call = new AnswerCall(resolve, reject, this.timeoutMs);
+        const call = new AnswerCall(resolve, reject, this.timeoutMs, this.maxAnswerBytes);
         this.pool.dispatch({ path: this.path, method: 'POST', headers, body: request.raw }, call);
       });
     } catch (err) {
@@ -64,7 +75,7 @@ export class PaccurateClient implements Upstream {
       status,
       contentType,
       body,
-      json: parseAnswer(status, contentType, body, { status, latencyNs, timeStamp }),
+      json: parseAnswer({ status, contentType, body }, this.maxJsonDepth, { status, latencyNs, timeStamp }),
       latencyNs,
       timeStamp,
       cacheHit: false,
@@ -77,6 +88,12 @@ export class PaccurateClient implements Upstream {
 
   private failure(err: unknown, exchange: FailedExchange): UpstreamError {
     const code = (err as { code?: unknown }).code;
+    if (err instanceof AnswerTooLargeError) {
+      return new UpstreamTooLargeError(
+        `Paccurate's answer is larger than ${this.maxAnswerBytes} bytes (UPSTREAM_ANSWER_LIMIT)`,
+        { ...exchange, status: err.status },
+      );
+    }
     if (err instanceof DeadlineError || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
       return new UpstreamTimeoutError(`Paccurate did not answer within ${this.timeoutMs} ms`, exchange);
     }
@@ -87,9 +104,21 @@ export class PaccurateClient implements Upstream {
 
 /**
  * The answer's JSON. A usable answer is a 2xx JSON object; an error status passes whatever its
- * body is (undefined when not JSON); anything else is an UpstreamBadAnswerError.
+ * body is (undefined when not JSON, or nested deeper than `maxDepth`); anything else is an
+ * UpstreamBadAnswerError.
  */
-function parseAnswer(status: number, contentType: string, body: Buffer, exchange: FailedExchange): unknown {
+function parseAnswer(
+  { status, contentType, body }: { status: number; contentType: string; body: Buffer },
+  maxDepth: number,
+  exchange: FailedExchange,
+): unknown {
+  if (nestsDeeperThan(body, maxDepth)) {
+    if (status >= 400) return undefined;
+    throw new UpstreamBadAnswerError(
+      `Paccurate answered ${status} with JSON nested deeper than ${maxDepth}`,
+      exchange,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -114,9 +143,16 @@ interface CollectedAnswer {
   body: Buffer;
 }
 
+/** The answer grew past its limit (mapped to UpstreamTooLargeError). */
+class AnswerTooLargeError extends Error {
+  constructor(readonly status: number) {
+    super('answer too large');
+  }
+}
+
 /** The deadline passed before the whole answer came (mapped to UpstreamTimeoutError). */
 class DeadlineError extends Error {
-  readonly code = 'PACPROXY_ERR_DEADLINE';
+  readonly code = 'PACPROXY_ERR_DEADLINE' satisfies ErrorCode;
 }
 
 /**
@@ -129,6 +165,7 @@ class AnswerCall implements Dispatcher.DispatchHandler {
   private status = 0;
   private contentType: string | undefined;
   private chunks: Buffer[] = [];
+  private size = 0;
   private controller: Dispatcher.DispatchController | null = null;
   private readonly timer: NodeJS.Timeout;
   private settled = false;
@@ -137,6 +174,7 @@ class AnswerCall implements Dispatcher.DispatchHandler {
     private readonly resolve: (answer: CollectedAnswer) => void,
     private readonly reject: (err: Error) => void,
     timeoutMs: number,
+    private readonly maxBytes: number,
   ) {
     this.timer = setTimeout(expire, timeoutMs, this);
   }
@@ -151,10 +189,22 @@ class AnswerCall implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     this.contentType = headerText(headers['content-type']);
     this.chunks = [];
+    this.size = 0;
+    if (Number(headerText(headers['content-length'])) > this.maxBytes) this.tooLarge();
   }
 
   onResponseData(_controller: unknown, chunk: Buffer): void {
-    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > this.maxBytes) this.tooLarge();
+    else this.chunks.push(chunk);
+  }
+
+  /** Past the limit: fail now, drop what came, and cut the exchange (streamed, never buffered whole). */
+  private tooLarge(): void {
+    const err = new AnswerTooLargeError(this.status);
+    this.chunks = [];
+    this.settle(err);
+    this.controller?.abort(err);
   }
 
   onResponseEnd(): void {

@@ -1,5 +1,7 @@
+import type { ErrorCode } from '../errors/registry';
+
 export class TimeoutError extends Error {
-  readonly code = 'PACPROXY_ERR_TIMEOUT';
+  readonly code = 'PACPROXY_ERR_TIMEOUT' satisfies ErrorCode;
   constructor(what: string, ms: number) {
     super(`${what} did not answer within ${ms} ms`);
     this.name = 'TimeoutError';

@@ -40,7 +40,7 @@ describe('Bull Board at /admin/queues behind ADMIN_TOKEN (real redis-server)', (
   it('asks for credentials with 401 and a Basic challenge when none are given', async () => {
     const res = await request(app).get(QUEUE_BOARD_PATH).expect(401);
     expect(res.headers['www-authenticate']).toMatch(/^Basic realm=/);
-    expect(res.body).toEqual({ Message: 'admin token required' });
+    expect(res.body).toEqual({ Message: 'admin token required', Code: 'PACPROXY_ERR_ADMIN_UNAUTHENTICATED' });
   });
 
   it('refuses a wrong token, as bearer or as basic password, with 403', async () => {
@@ -49,7 +49,7 @@ describe('Bull Board at /admin/queues behind ADMIN_TOKEN (real redis-server)', (
       .get(`${QUEUE_BOARD_PATH}/api/queues`)
       .set('Authorization', basic('admin', 'nope'))
       .expect(403);
-    expect(res.body).toEqual({ Message: 'admin token is not valid' });
+    expect(res.body).toEqual({ Message: 'admin token is not valid', Code: 'PACPROXY_ERR_ADMIN_FORBIDDEN' });
   });
 
   it('refuses with 403 and says how to enable it when no ADMIN_TOKEN is configured', async () => {

@@ -9,7 +9,7 @@ import { MemorySink, type StatsSink } from '../../src/queue/sink';
 import { SqliteStore } from '../../src/store/sqlite';
 import { packEvent } from '../helpers/stats-events';
 
-const TOKEN = 'admin-secret';
+const TOKEN = 'admin-secret-0123456789';
 const logger = createLogger('silent');
 
 describe('keydata API', () => {
@@ -69,7 +69,10 @@ describe('keydata API', () => {
 
     it('answers 404 {Message} for a keystem with nothing recorded', async () => {
       const res = await request(app()).get('/api/keydata/nobody').expect(404);
-      expect(res.body).toEqual({ Message: 'no data for keystem nobody' });
+      expect(res.body).toEqual({
+        Message: 'no data for keystem nobody',
+        Code: 'PACPROXY_ERR_UNKNOWN_KEYSTEM',
+      });
     });
 
     it.each([['a'.repeat(65)], ['a.b'], ['%24where'], ['sp%20ace']])(
@@ -83,7 +86,10 @@ describe('keydata API', () => {
     it('answers 503 {Message} when the store fails', async () => {
       await store.close();
       const res = await request(app()).get('/api/keydata/abc').expect(503);
-      expect(res.body).toEqual({ Message: 'the statistics store is unavailable, try again' });
+      expect(res.body).toEqual({
+        Message: 'the statistics store is unavailable, try again',
+        Code: 'PACPROXY_ERR_STORE_UNAVAILABLE',
+      });
     });
   });
 
@@ -148,6 +154,7 @@ describe('keydata API', () => {
 
   describe('DELETE /api/keydata/{keystem}', () => {
     it('sends a reset event through the sink and confirms in the seed words', async () => {
+      await store.applyBatch([packEvent('aqRAiz-8RA', Date.now() - 1000)]);
       const before = Date.now();
       const res = await request(app())
         .delete('/api/keydata/aqRAiz-8RA')
@@ -174,7 +181,10 @@ describe('keydata API', () => {
 
     it('answers 401 without a token, 403 with a wrong one, and sends nothing', async () => {
       const res = await request(app()).delete('/api/keydata/k1').expect(401);
-      expect(res.body).toEqual({ Message: 'admin token required' });
+      expect(res.body).toEqual({
+        Message: 'admin token required',
+        Code: 'PACPROXY_ERR_ADMIN_UNAUTHENTICATED',
+      });
       await request(app()).delete('/api/keydata/k1').set('Authorization', 'Bearer wrong').expect(403);
       expect(sink.events).toEqual([]);
     });
@@ -185,6 +195,18 @@ describe('keydata API', () => {
         .set('Authorization', `Bearer ${TOKEN}`)
         .expect(403);
       expect(res.body.Message).toMatch(/set ADMIN_TOKEN/);
+      expect(sink.events).toEqual([]);
+    });
+
+    it('refuses "all" (400: not a keystem) and a keystem never seen (404), sending nothing', async () => {
+      const all = await request(app()).delete('/api/keydata/all').set('Authorization', `Bearer ${TOKEN}`);
+      expect(all.status).toBe(400);
+      expect(all.body.Code).toBe('PACPROXY_ERR_NOT_A_KEYSTEM');
+      const never = await request(app())
+        .delete('/api/keydata/never-seen')
+        .set('Authorization', `Bearer ${TOKEN}`);
+      expect(never.status).toBe(404);
+      expect(never.body.Code).toBe('PACPROXY_ERR_UNKNOWN_KEYSTEM');
       expect(sink.events).toEqual([]);
     });
 
@@ -201,11 +223,15 @@ describe('keydata API', () => {
         health: async () => ({ accepting: false, degraded: [] }),
         close: async () => {},
       };
+      await store.applyBatch([packEvent('k1', Date.now() - 1000)]);
       const res = await request(app({ failingSink: failing }))
         .delete('/api/keydata/k1')
         .set('Authorization', `Bearer ${TOKEN}`)
         .expect(503);
-      expect(res.body).toEqual({ Message: 'the statistics queue is unavailable, try again' });
+      expect(res.body).toEqual({
+        Message: 'the statistics queue is unavailable, try again',
+        Code: 'PACPROXY_ERR_QUEUE_UNAVAILABLE',
+      });
     });
   });
 });

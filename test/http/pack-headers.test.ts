@@ -69,9 +69,9 @@ describe('pack answers: helmet headers written with the answer, routes matched d
 
   it('leaves other methods and paths to the rest of the app', async () => {
     const before = ctx.proxy.events().length;
-    const get = await request(ctx.proxy.app).get('/');
+    const get = await request(ctx.proxy.app).get('/pack');
     expect(get.status).toBe(404);
-    expect(get.body).toEqual({ Message: 'no route for GET /' });
+    expect(get.body).toEqual({ Message: 'no route for GET /pack', Code: 'PACPROXY_ERR_NOT_FOUND' });
     expect(get.headers).toMatchObject(HELMET);
     const other = await request(ctx.proxy.app)
       .post('/packs')

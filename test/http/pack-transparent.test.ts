@@ -64,6 +64,9 @@ describe('POST /pack: Paccurate answer passed through, stats in a header', () =>
       expect(res.status).toBe(504);
       expect(JSON.parse((res.body as Buffer).toString())).toEqual({
         Message: expect.stringMatching(/150 ms/),
+        Code: 'PACPROXY_ERR_UPSTREAM_TIMEOUT',
+        code: 504,
+        message: expect.stringMatching(/150 ms/),
       });
       expect(statsOf(res)).toMatchObject({ requestError: true, statusCode: '0' });
       expect(impatient.events()).toHaveLength(1);

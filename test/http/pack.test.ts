@@ -97,8 +97,9 @@ describe('POST / against the simulator', () => {
   describe('refused requests are answered with the right status, and still counted', () => {
     const cases: [string, () => ReturnType<typeof post>, number, RegExp][] = [
       ['malformed JSON', () => post('{"itemSets": ['), 400, /malformed/],
-      ['a 30 MB body', () => post(' '.repeat(30 * 1024 * 1024)), 413, /too large/],
-      ['text/plain', () => post(fixture, 'text/plain'), 415, /application\/json/],
+      ['a 15 MB body', () => post(' '.repeat(15 * 1024 * 1024)), 413, /too large/],
+      ['multipart form data', () => post(fixture, 'multipart/form-data; boundary=x'), 415, /multipart/],
+      ['a latin-1 charset', () => post(fixture, 'text/plain; charset=ISO-8859-1'), 415, /UTF-8/],
       ['a JSON array', () => post('[]'), 422, /not a pack request/],
       ['an object without itemSets', () => post('{}'), 422, /itemSets/],
     ];
@@ -199,7 +200,19 @@ describe('POST / against the simulator', () => {
     try {
       const res = await postJson(broken.app, '/', fixture);
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ Message: expect.stringMatching(/not counted/) });
+      expect(res.body).toEqual({
+        Message: expect.stringMatching(/not counted/),
+        Code: 'PACPROXY_ERR_STATS_UNAVAILABLE',
+      });
+      // POST /pack also says it in Paccurate's error shape
+      const pack = await postJson(broken.app, '/pack', fixture);
+      expect(pack.status).toBe(503);
+      expect(pack.body).toEqual({
+        Message: pack.body.message,
+        Code: 'PACPROXY_ERR_STATS_UNAVAILABLE',
+        code: 503,
+        message: expect.stringMatching(/not counted/),
+      });
     } finally {
       await broken.close();
     }

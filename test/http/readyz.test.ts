@@ -95,7 +95,7 @@ describe('GET /readyz (real redis-server, real SQLite file, real full disk)', ()
     await redisProcess.kill();
     try {
       const res = await request(app).get('/readyz').expect(503);
-      expect(res.body.Message).toMatch(/not ready/);
+      expect(res.body).toMatchObject({ Code: 'PACPROXY_ERR_NOT_READY' });
       expect(res.body.degraded.map((d: { part: string }) => d.part).sort()).toEqual(['outbox', 'redis']);
       // with Redis back, a full outbox does not cost readiness
       await redisProcess.restart();

@@ -68,7 +68,10 @@ describe('requestListener: pack routes ahead of Express, everything else through
     expect(await health.json()).toEqual({ status: 'ok' });
     const missing = await fetch(`${server.url}/nowhere`, { method: 'POST' });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ Message: 'no route for POST /nowhere' });
+    expect(await missing.json()).toEqual({
+      Message: 'no route for POST /nowhere',
+      Code: 'PACPROXY_ERR_NOT_FOUND',
+    });
   });
 });
 
@@ -96,14 +99,19 @@ describe('a pack request that fails unexpectedly', () => {
   it('is answered 500 {Message} and logged, through the listener and through Express alike', async () => {
     const direct = await post(`${server.url}/`, fixture);
     expect(direct.status).toBe(500);
-    expect(direct.json).toEqual({ Message: 'internal error' });
+    expect(direct.json).toEqual({ Message: 'internal error', Code: 'PACPROXY_ERR_INTERNAL' });
     const viaExpress = await request(app)
       .post('/pack')
       .set('content-type', 'application/json')
       .set('authorization', auth)
       .send(fixture);
     expect(viaExpress.status).toBe(500);
-    expect(viaExpress.body).toEqual({ Message: 'internal error' });
+    expect(viaExpress.body).toEqual({
+      Message: 'internal error',
+      Code: 'PACPROXY_ERR_INTERNAL',
+      code: 500,
+      message: 'internal error',
+    });
     const errors = logs.lines.filter((l) => l.includes('unhandled error'));
     expect(errors).toHaveLength(2);
     expect(errors.join('\n')).toContain('cannot read properties of undefined');

@@ -77,7 +77,7 @@ describe('the OpenAPI document', () => {
     /** The app as the proxy role builds it: every optional part given. */
     const fullApp = () =>
       createApp({
-        config: testConfig({ ADMIN_TOKEN: 'token' }),
+        config: testConfig({ ADMIN_TOKEN: 'document-admin-token' }),
         logger: createLogger('silent'),
         sink: new MemorySink(),
         upstream,

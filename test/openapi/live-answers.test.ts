@@ -25,7 +25,7 @@ import { AnswerChecker, type LiveAnswer, type OpenApiDocument } from './answer-c
  * is validated against the document with ajv: an undocumented field or status fails.
  */
 
-const TOKEN = 'e2e-admin-token';
+const TOKEN = 'e2e-admin-token-0123';
 const KEY = 'apikey 6UZlPsHAqpMyKey';
 const KEYSTEM = '6UZlPsHAqp';
 const fixture = readFileSync(path.join(__dirname, '../fixtures/paccurate-pack-request.json'), 'utf8');
@@ -35,12 +35,14 @@ interface Call {
   body?: string;
   contentType?: string;
   authorization?: string;
+  accept?: string;
 }
 
 async function call(base: string, method: string, url: string, opts: Call = {}): Promise<LiveAnswer> {
   const headers: Record<string, string> = {};
   if (opts.body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
   if (opts.authorization !== undefined) headers.authorization = opts.authorization;
+  if (opts.accept !== undefined) headers.accept = opts.accept;
   const res = await fetch(base + url, { method, headers, body: opts.body });
   return { status: res.status, headers: Object.fromEntries(res.headers), text: await res.text() };
 }
@@ -118,7 +120,7 @@ describe('live answers against GET /openapi.json', () => {
     await pack(200, route);
     await pack(400, route, { body: '{"itemSets": [' });
     await pack(413, route, { body: JSON.stringify({ itemSets: [], pad: 'x'.repeat(20_000) }) });
-    await pack(415, route, { contentType: 'text/plain' });
+    await pack(415, route, { contentType: 'multipart/form-data; boundary=x' });
     await pack(422, route, { body: '{"boxTypes": []}' });
   });
 
@@ -167,6 +169,8 @@ describe('live answers against GET /openapi.json', () => {
   });
 
   it('GET /healthz, /readyz, /metrics, /docs', async () => {
+    await expectAnswer(200, 'GET', '/', '/');
+    await expectAnswer(200, 'GET', '/', '/', { accept: 'application/json' });
     await expectAnswer(200, 'GET', '/healthz', '/healthz');
     await expectAnswer(200, 'GET', '/readyz', '/readyz');
     await expectAnswer(200, 'GET', '/metrics', '/metrics');

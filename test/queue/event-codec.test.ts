@@ -1,4 +1,5 @@
 import { InvalidEventError, decodeEvent, decodeJob, encodeJob, jobName } from '../../src/queue/event-codec';
+import { sanitizeKey } from '../../src/stats/keys';
 import { packEvent, resetEvent } from '../pipeline/support/events';
 
 function reasonOf(data: unknown): string {
@@ -33,6 +34,20 @@ describe('event codec', () => {
     const decoded = decodeJob({ events: [good, bad] });
     expect(decoded.events).toEqual([good]);
     expect(decoded.invalid).toEqual([{ index: 1, data: bad, reason: expect.stringMatching(/^at:/) }]);
+  });
+
+  it('keeps a __proto__ box type of an event queued by an earlier version, under its stored name', () => {
+    const good = packEvent('abcdefghij');
+    const queued = JSON.stringify(good).replace('"boxTypes":{', '"boxTypes":{"__proto__":2,');
+    const decoded = decodeEvent(JSON.parse(queued));
+    expect(decoded.kind === 'pack' && decoded.stats.boxTypes[sanitizeKey('__proto__')]).toBe(2);
+  });
+
+  it('refuses counts past the schema bounds (they would overflow the stores)', () => {
+    const good = packEvent('abcdefghij');
+    expect(reasonOf({ ...good, stats: { ...good.stats, totalItems: 2 ** 53 } })).toMatch(
+      /^stats\.totalItems:/,
+    );
   });
 
   it('names what is wrong with an invalid event', () => {

@@ -2,7 +2,12 @@ import { Redis } from 'ioredis';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log/logger';
 import { hashApiKey } from '../../src/upstream/api-key';
-import { KEYSTEM_KEY_PREFIX, KeystemMemory, UNKNOWN_KEYSTEM } from '../../src/upstream/keystem-memory';
+import {
+  KEYSTEM_KEY_PREFIX,
+  KeystemMemory,
+  SEEN_KEYSTEMS_KEY,
+  UNKNOWN_KEYSTEM,
+} from '../../src/upstream/keystem-memory';
 import { RedisProcess } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 
@@ -43,7 +48,9 @@ describe('KeystemMemory', () => {
     const redisKey = KEYSTEM_KEY_PREFIX + hashApiKey(KEY);
     await waitFor(async () => (await redis.get(redisKey)) === 'aqRAiz-8RA', { what: 'the keystem in Redis' });
     const keys = await redis.keys('*');
-    expect(keys).toEqual([redisKey]);
+    expect(keys.sort()).toEqual([redisKey, SEEN_KEYSTEMS_KEY].sort());
+    expect(await new KeystemMemory({ redis, logger }).seen('aqRAiz-8RA')).toBe(true);
+    expect(await new KeystemMemory({ redis, logger }).seen('Never-Seen')).toBe(false);
     expect(keys.join()).not.toContain(KEY);
 
     // another proxy (or this one after a restart) finds it in Redis
