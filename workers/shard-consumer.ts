@@ -6,6 +6,7 @@ import { InvalidEventError, decodeEvent } from '../src/queue/event-codec';
 import { shardLayout } from '../src/queue/shard';
 import type { StatsEvent } from '../src/stats/types';
 import type { StatsStore } from '../src/store/types';
+import { withTimeout } from '../src/util/with-timeout';
 import { JobBatches, type RefusedCompletion, type TakenJob } from './job-batches';
 import { createManualWorker } from './manual-worker';
 
@@ -23,6 +24,10 @@ export interface ShardConsumerOptions {
   flushMaxJobs: number;
   /** job locks last this long and are extended while a batch is open */
   lockDurationMs: number;
+  /** a store write not done by then counts as failed and is retried (the ledger skips a late commit) */
+  storeWriteTimeoutMs: number;
+  /** told of every commit's outcome (the worker's readiness) */
+  onCommit?: (error: unknown) => void;
   logger: Logger;
   metrics?: Metrics;
 }
@@ -171,7 +176,15 @@ export class ShardConsumer {
       const started = process.hrtime.bigint();
       try {
         if (invalid.length > 0) await this.deadLetter(invalid);
-        const result = events.length > 0 ? await this.opts.store.applyBatch(events) : null;
+        const result =
+          events.length > 0
+            ? await withTimeout(
+                this.opts.store.applyBatch(events),
+                this.opts.storeWriteTimeoutMs,
+                'the store write',
+              )
+            : null;
+        this.opts.onCommit?.(null);
         const m = this.opts.metrics;
         if (m) {
           m.flushDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -184,6 +197,7 @@ export class ShardConsumer {
         if (attempt > 0) this.log.info({ attempts: attempt + 1 }, 'batch applied after retries');
         return true;
       } catch (err) {
+        this.opts.onCommit?.(err);
         const level = attempt === 0 ? 'warn' : 'debug';
         this.log[level](
           { err, attempt, events: events.length },

@@ -15,8 +15,8 @@ import { Teardown } from './lib/teardown';
  *
  * Processes (each on a free port, all stopped at the end): the Paccurate simulator (images on,
  * a fixed small latency); the bare node:http pass-through to it (the ceiling for a Node proxy);
- * the full pipeline — a private redis-server, the proxy (`dist/src/main.js proxy`, cache off)
- * and a worker (`dist/workers/main.js`, SQLite in a temp folder). autocannon runs here.
+ * the full pipeline — a private redis-server, the proxy (`dist/bin/pacproxy.js proxy`, cache off)
+ * and a worker (`dist/bin/worker.js`, SQLite in a temp folder). autocannon runs here.
  * Figures are printed, never asserted. BENCH_SECONDS and BENCH_CONNECTIONS adjust the runs.
  */
 
@@ -81,7 +81,7 @@ export async function runProxyBench(): Promise<ProxyBenchResult> {
 /** Starts every process, registering each with `teardown` as soon as it exists. */
 export async function startStack(teardown: Teardown): Promise<Stack> {
   const simPort = await freePort();
-  const sim = await ChildService.startScript('dist/ops/paccurate-sim/main.js', {
+  const sim = await ChildService.startScript('dist/bin/simulator.js', {
     name: 'simulator',
     env: { SIM_PORT: String(simPort), SIM_LATENCY_MS: String(SIM_LATENCY_MS), SIM_IMAGES: 'true' },
     ready: () => portOpen(simPort),
@@ -113,7 +113,7 @@ export async function startStack(teardown: Teardown): Promise<Stack> {
   };
 
   const metricsPort = await freePort();
-  const worker = await ChildService.startScript('dist/workers/main.js', {
+  const worker = await ChildService.startScript('dist/bin/worker.js', {
     name: 'worker',
     env: { ...pipelineEnv, METRICS_PORT: String(metricsPort) },
     ready: () => answersOk(`http://127.0.0.1:${metricsPort}/metrics`),
@@ -122,7 +122,7 @@ export async function startStack(teardown: Teardown): Promise<Stack> {
 
   const proxyPort = await freePort();
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
-  const proxy = await ChildService.startScript('dist/src/main.js', {
+  const proxy = await ChildService.startScript('dist/bin/pacproxy.js', {
     name: 'proxy',
     args: ['proxy'],
     env: { ...pipelineEnv, PORT: String(proxyPort), HOST: '127.0.0.1' },

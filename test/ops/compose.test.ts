@@ -132,8 +132,8 @@ describe('docker-compose.yml', () => {
       expect(environment(s === proxy ? 'proxy' : 'worker').STORE).toBe('mongodb');
     }
     expect(proxy.image).toBe(worker.image);
-    expect(proxy.command).toEqual(['node', 'dist/src/main.js', 'proxy']);
-    expect(worker.command).toEqual(['node', 'dist/workers/main.js']);
+    expect(proxy.command).toEqual(['node', 'dist/bin/pacproxy.js', 'proxy']);
+    expect(worker.command).toEqual(['node', 'dist/bin/worker.js']);
   });
 
   it('gives Pacproxy processes only settings that exist, and a configuration that loads', () => {
@@ -251,7 +251,7 @@ describe('ops/prometheus.yml', () => {
     expect(discovered.get('proxy')).toBe(Number(environment('proxy').PORT));
     expect(discovered.get('worker')).toBe(Number(environment('worker').METRICS_PORT));
     const pacproxyServices = Object.entries(services)
-      .filter(([, s]) => s.command?.[0] === 'node' && s.command[1] !== 'dist/ops/paccurate-sim/main.js')
+      .filter(([, s]) => s.command?.[0] === 'node' && s.command[1] !== 'dist/bin/simulator.js')
       .map(([name]) => name);
     expect(pacproxyServices.sort()).toEqual(['proxy', 'worker']);
     for (const name of pacproxyServices) expect(discovered.has(name)).toBe(true);

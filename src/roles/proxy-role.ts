@@ -4,6 +4,7 @@ import { CachingUpstream } from '../cache/caching-upstream';
 import { RequestCache } from '../cache/request-cache';
 import type { Config } from '../config';
 import { createApp, requestListener } from '../http/app';
+import { StepIncompleteError, type ShutdownStep } from '../lifecycle/shutdown';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import { Outbox } from '../queue/outbox';
@@ -25,8 +26,13 @@ export interface ProxyRoleOptions {
 
 export interface ProxyRole {
   port: number;
-  /** stops taking requests, finishes those in flight, closes what it opened (not the store) */
-  close(): Promise<void>;
+  /**
+   * The stop, in order: stop accepting and close idle connections; let requests in flight finish
+   * (their events reach Redis or the outbox) for half of `timeoutMs`; then end the Paccurate
+   * calls still open as timeouts (answered 504, counted) and close every connection; then the
+   * sink, the outbox and the connections it opened (not the store: the caller's).
+   */
+  shutdownSteps(timeoutMs: number): ShutdownStep[];
 }
 
 /**
@@ -51,19 +57,17 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
     url: config.PACCURATE_URL,
     timeoutMs: config.PACCURATE_TIMEOUT_MS,
   });
-  const upstream: Upstream =
+  const cache =
     config.CACHE_TTL_SECONDS > 0
-      ? new CachingUpstream(
-          paccurate,
-          new RequestCache({
-            redisUrl,
-            ttlSeconds: config.CACHE_TTL_SECONDS,
-            maxBytes: config.CACHE_MAX_BYTES,
-            logger,
-            metrics,
-          }),
-        )
-      : paccurate;
+      ? new RequestCache({
+          redisUrl,
+          ttlSeconds: config.CACHE_TTL_SECONDS,
+          maxBytes: config.CACHE_MAX_BYTES,
+          logger,
+          metrics,
+        })
+      : null;
+  const upstream: Upstream = cache ? new CachingUpstream(paccurate, cache) : paccurate;
   const app = createApp({
     config,
     logger,
@@ -83,20 +87,59 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
     'pacproxy listening',
   );
 
+  const draining = drain(server);
   return {
     port,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
-      await sink.close();
-      await outbox.close();
-      await Promise.allSettled([upstream.close(), ...queues.map((q) => q.close()), deadLetters.close()]);
-      redis.disconnect();
-    },
+    shutdownSteps: (timeoutMs) => [
+      { name: 'requests in flight', timeoutMs: timeoutMs / 2, run: draining.start },
+      {
+        name: 'Paccurate calls',
+        timeoutMs: timeoutMs / 5,
+        run: async () => {
+          if (draining.done()) return paccurate.close();
+          await paccurate.abort();
+          await draining.start();
+          throw new StepIncompleteError('still open at the deadline, answered 504');
+        },
+      },
+      { name: 'client connections', run: async () => server.closeAllConnections() },
+      { name: 'stats sink', run: () => sink.close() },
+      { name: 'outbox', run: () => outbox.close() },
+      { name: 'request cache', run: async () => cache?.close() },
+      {
+        name: 'Redis connections',
+        run: async () => {
+          redis.disconnect();
+          await Promise.all([...queues.map((q) => q.close()), deadLetters.close()]);
+        },
+      },
+    ],
   };
 }
 
+/**
+ * Stops a server taking connections and waits for the requests in flight. Keep-alive connections
+ * are closed as soon as they are idle (a client holding one open does not hold the stop).
+ */
+function drain(server: Server): { start: () => Promise<void>; done: () => boolean } {
+  let closed: Promise<void> | null = null;
+  let finished = false;
+  return {
+    done: () => finished,
+    start: () => {
+      closed ??= new Promise<void>((resolve) => {
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearInterval(idle);
+          finished = true;
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closed;
+    },
+  };
+}
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
