@@ -1,4 +1,5 @@
 import { loadConfig } from '../src/config';
+import type { ShutdownStep } from '../src/lifecycle/shutdown';
 import { exitOnStartFailure, stopOnSignal } from '../src/lifecycle/signals';
 import { localRedis } from '../src/local-redis/local-redis';
 import { createLogger } from '../src/log/logger';
@@ -20,30 +21,39 @@ async function main(): Promise<void> {
     throw new Error(`unknown role "${role}" (expected: proxy, or none)`);
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
+  // the stop, in order; each part adds its steps once it runs (a signal during the start stops what runs)
+  const proxySteps: ShutdownStep[] = [];
+  const workerSteps: ShutdownStep[] = [];
+  const closing: ShutdownStep[] = [];
+  stopOnSignal({
+    name: 'pacproxy',
+    logger,
+    timeoutMs,
+    steps: () => [...proxySteps, ...workerSteps, ...closing],
+  });
   const metrics = new Metrics();
   const redis =
     role === 'all'
       ? await localRedis({ url: config.REDIS_URL, dataDir: './data/redis', logger })
       : { url: config.REDIS_URL ?? 'redis://127.0.0.1:6379', close: async () => undefined };
+  closing.push({ name: 'private redis-server', run: () => redis.close() });
   const store = createStore(config, logger);
+  closing.unshift({ name: 'store', run: () => store.close() });
   await store.init();
   const proxy = await startProxy({ config, logger, metrics, redisUrl: redis.url, store });
-  const worker =
-    role === 'all'
-      ? await startWorker({ config, logger, metrics, redisUrl: redis.url, store, serveMetrics: false })
-      : null;
-  const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
-  stopOnSignal({
-    name: 'pacproxy',
-    logger,
-    timeoutMs,
-    steps: [
-      ...proxy.shutdownSteps(timeoutMs),
-      ...(worker?.shutdownSteps(timeoutMs) ?? []),
-      { name: 'store', run: () => store.close() },
-      { name: 'private redis-server', run: () => redis.close() },
-    ],
-  });
+  proxySteps.push(...proxy.shutdownSteps(timeoutMs));
+  if (role === 'all') {
+    const worker = await startWorker({
+      config,
+      logger,
+      metrics,
+      redisUrl: redis.url,
+      store,
+      serveMetrics: false,
+    });
+    workerSteps.push(...worker.shutdownSteps(timeoutMs));
+  }
 }
 
 main().catch(exitOnStartFailure('pacproxy'));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createSimulator } from '../ops/paccurate-sim/simulator';
+import { Simulator } from '../ops/paccurate-sim/simulator';
 import { createLogger } from '../src/log/logger';
 import { exitOnStartFailure, stopOnSignal } from '../src/lifecycle/signals';
 
@@ -29,21 +29,23 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const env = parsed.data;
-  const sim = await createSimulator({
-    port: env.SIM_PORT,
-    host: env.SIM_HOST,
-    behavior: { latencyMs: env.SIM_LATENCY_MS, errorRate: env.SIM_ERROR_RATE, images: env.SIM_IMAGES },
+  const sim = new Simulator({
+    latencyMs: env.SIM_LATENCY_MS,
+    errorRate: env.SIM_ERROR_RATE,
+    images: env.SIM_IMAGES,
   });
-  console.log(
-    `paccurate-sim listening on ${sim.url} (latency ${env.SIM_LATENCY_MS} ms, ` +
-      `error rate ${env.SIM_ERROR_RATE}, images ${env.SIM_IMAGES})`,
-  );
+  // before listening: a signal as soon as the port answers stops it the documented way
   stopOnSignal({
     name: 'paccurate-sim',
     logger: createLogger('info'),
     timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    steps: [{ name: 'simulator', run: () => sim.close() }],
+    steps: () => [{ name: 'simulator', run: () => sim.close() }],
   });
+  await sim.listen(env.SIM_PORT, env.SIM_HOST);
+  console.log(
+    `paccurate-sim listening on ${sim.url} (latency ${env.SIM_LATENCY_MS} ms, ` +
+      `error rate ${env.SIM_ERROR_RATE}, images ${env.SIM_IMAGES})`,
+  );
 }
 
 main().catch(exitOnStartFailure('paccurate-sim'));

@@ -76,13 +76,14 @@ export class ShardWorker implements ShardOwner {
       { name: 'open batches', timeoutMs: timeoutMs * 0.6, run: () => this.leases.stop() },
       {
         name: 'shard consumers',
+        timeoutMs: timeoutMs / 10,
         run: async () => {
           this.leases.halt();
           await Promise.all([...this.consumers.values()].map((c) => c.abort()));
           this.consumers.clear();
         },
       },
-      { name: 'leases', run: () => this.leases.releaseHeld() },
+      { name: 'leases', timeoutMs: timeoutMs / 10, run: () => this.leases.releaseHeld() },
       {
         name: 'worker connections',
         run: async () => {

@@ -17,7 +17,8 @@ export interface StopOnSignalOptions {
   logger: Logger;
   /** SHUTDOWN_TIMEOUT_MS: the whole stop fits in it */
   timeoutMs: number;
-  steps: readonly ShutdownStep[];
+  /** read when the signal comes: installed before the start, a part adds its steps once it runs */
+  steps: () => readonly ShutdownStep[];
 }
 
 /**
@@ -34,7 +35,7 @@ export function stopOnSignal(options: StopOnSignalOptions): void {
     }
     stopping = true;
     logger.info({ signal, timeoutMs: options.timeoutMs }, 'stopping');
-    void runShutdown(options.steps, options.timeoutMs).then((report) => {
+    void runShutdown(options.steps(), options.timeoutMs).then((report) => {
       if (report.abandoned.length === 0) {
         logger.info('stopped cleanly');
         process.exit(EXIT.clean);

@@ -103,15 +103,15 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
         },
       },
       { name: 'client connections', run: async () => server.closeAllConnections() },
+      // Redis first: nothing is in flight any more, and a replay stuck on a paused Redis fails
+      // at once (its events stay in the outbox for the next start) instead of holding the stop
+      { name: 'Redis connections', run: async () => redis.disconnect() },
       { name: 'stats sink', run: () => sink.close() },
       { name: 'outbox', run: () => outbox.close() },
       { name: 'request cache', run: async () => cache?.close() },
       {
-        name: 'Redis connections',
-        run: async () => {
-          redis.disconnect();
-          await Promise.all([...queues.map((q) => q.close()), deadLetters.close()]);
-        },
+        name: 'queues',
+        run: async () => void (await Promise.all([...queues, deadLetters].map((q) => q.close()))),
       },
     ],
   };
