@@ -26,6 +26,7 @@ interface Service {
   healthcheck?: { test: string[] };
   profiles?: string[];
   init?: boolean;
+  stop_grace_period?: string;
 }
 
 const composeText = read('docker-compose.yml');
@@ -145,6 +146,14 @@ describe('docker-compose.yml', () => {
       expect(config.REDIS_URL).toBe('redis://redis:6379');
     }
     expect(service('proxy').environment?.PACCURATE_URL).toBe('${PACCURATE_URL:-https://api.paccurate.io/}');
+  });
+
+  it('gives every Pacproxy process more stop grace than its SHUTDOWN_TIMEOUT_MS', () => {
+    const seconds = (d: string | undefined) => Number(/^(\d+)s$/.exec(d ?? '')?.[1] ?? 10); // compose's default: 10s
+    for (const name of ['proxy', 'worker', 'sim']) {
+      const timeoutMs = loadConfig(environment(name)).SHUTDOWN_TIMEOUT_MS;
+      expect(seconds(service(name).stop_grace_period) * 1000).toBeGreaterThan(timeoutMs);
+    }
   });
 
   it('starts every command and healthcheck script from a file the build compiles', () => {
