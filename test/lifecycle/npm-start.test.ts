@@ -52,7 +52,7 @@ describe('npm start, run in the background', () => {
         PACCURATE_URL: sim.url,
         SQLITE_PATH: path.join(dir, 'stats.db'),
         OUTBOX_DIR: path.join(dir, 'outbox'),
-        SHUTDOWN_TIMEOUT_MS: '3000',
+        SHUTDOWN_TIMEOUT_MS: '10000',
         LOG_LEVEL: 'warn',
       },
     });
