@@ -270,6 +270,20 @@ describe('SIGTERM with parts of the system down', () => {
     },
   );
 
+  it('a second signal exits 2 at once, long before a stop stuck on a paused Redis would end', async () => {
+    const s = (stack = await StopStack.start('all'));
+    // leases outlive the stop's flush step (72 s of 120): that step alone cannot end sooner
+    s.extraEnv = { SHUTDOWN_TIMEOUT_MS: 120_000, LEASE_TTL_MS: 120_000 };
+    const proc = await s.launch();
+    await s.traffic(12);
+    s.h.server.pause();
+    const started = Date.now();
+    proc.signal('SIGTERM');
+    proc.signal('SIGINT'); // Ctrl-C while the first stop waits for a Redis that does not answer
+    expect((await stopTimed(proc)).code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
   it('a worker whose store cannot commit answers 503 on /readyz with the reason, 200 once it commits', async () => {
     const s = (stack = await StopStack.start('worker'));
     await s.launch();
