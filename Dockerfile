@@ -1,7 +1,7 @@
 # Pacproxy: one image for both roles.
-#   proxy  (default): node dist/src/main.js proxy
-#   worker          : node dist/workers/main.js
-#   simulator       : node dist/ops/paccurate-sim/main.js
+#   proxy  (default): node dist/bin/pacproxy.js proxy
+#   worker          : node dist/bin/worker.js
+#   simulator       : node dist/bin/simulator.js
 # Stages: toolchain (compilers for the native better-sqlite3 addon) -> deps (production
 # node_modules) and build (all deps + tsc) -> runtime (slim, no compilers, non-root).
 
@@ -20,6 +20,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workers ./workers
+COPY bin ./bin
 COPY ops ./ops
 RUN npm run build
 
@@ -35,4 +36,4 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "dist/ops/docker/healthcheck.js"]
-CMD ["node", "dist/src/main.js", "proxy"]
+CMD ["node", "dist/bin/pacproxy.js", "proxy"]

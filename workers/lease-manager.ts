@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { StepIncompleteError } from '../src/lifecycle/shutdown';
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
 import { MEMBERS_KEY, fnv1a32, shardLayout } from '../src/queue/shard';
@@ -19,7 +20,10 @@ export interface ShardOwner {
   acquired(shard: number, epoch: number): void;
   /** give the shard back: flush and complete the open batch, stop; the lease is released after */
   release(shard: number): Promise<void>;
-  /** the lease is gone (renewal refused, or not renewed in time): stop at once, complete nothing */
+  /**
+   * the lease is gone (renewal refused, or not renewed in time): stop at once, complete nothing.
+   * Not awaited: a consumer stuck in a store write must not delay the other shards' renewals.
+   */
   lost(shard: number): Promise<void>;
 }
 
@@ -85,6 +89,8 @@ export class LeaseManager {
   private readonly releasing = new Map<number, Promise<void>>();
   private loop: Promise<void> | null = null;
   private stopping = false;
+  /** halt(): the loop ends after its current tick, whatever is still owned */
+  private halted = false;
   private wake: (() => void) | null = null;
   private failing = false;
 
@@ -114,8 +120,34 @@ export class LeaseManager {
     await this.loop;
   }
 
+  /**
+   * Ends the loop without waiting for open batches (a stop past its deadline). What is still
+   * owned stays owned until releaseHeld() or expiry.
+   */
+  halt(): void {
+    this.stopping = true;
+    this.halted = true;
+    this.wake?.();
+  }
+
+  /** Releases every lease still held; throws when Redis does not answer (they then expire). */
+  async releaseHeld(): Promise<void> {
+    const shards = this.ownedShards();
+    const results = await Promise.allSettled(
+      shards.map((s) => this.redis.leaseRelease(shardLayout(s).leaseKey, this.opts.workerId)),
+    );
+    const unreleased = shards.filter((_, i) => results[i]!.status === 'rejected');
+    for (const shard of shards) if (!unreleased.includes(shard)) this.owned.delete(shard);
+    this.opts.metrics?.shardsOwned.set(this.owned.size);
+    if (unreleased.length > 0) {
+      throw new StepIncompleteError(
+        `${unreleased.length} not released (Redis not answering); they expire within LEASE_TTL_MS`,
+      );
+    }
+  }
+
   private async run(): Promise<void> {
-    while (!this.stopping || this.owned.size > 0) {
+    while (!this.halted && (!this.stopping || this.owned.size > 0)) {
       await this.tick();
       // until the first connection is up, look again soon: a starting worker takes its share at once
       const pause = this.connecting() ? Math.min(this.tickMs, 50) : this.tickMs;
@@ -148,7 +180,7 @@ export class LeaseManager {
     } catch (err) {
       if (!this.failing) this.opts.logger.warn({ err }, 'leases: Redis not answering');
       this.failing = true;
-      await this.dropExpired();
+      this.dropExpired();
     }
     this.opts.metrics?.shardsOwned.set(this.owned.size);
   }
@@ -164,7 +196,7 @@ export class LeaseManager {
     for (const [i, shard] of shards.entries()) {
       if (!this.owned.has(shard)) continue; // released while the renewal was on its way
       if (results[i] === 1) this.owned.set(shard, sentAt + this.opts.leaseTtlMs);
-      else await this.markLost(shard, 'lease taken or expired');
+      else this.markLost(shard, 'lease taken or expired');
     }
   }
 
@@ -234,16 +266,18 @@ export class LeaseManager {
   }
 
   /** Redis unreachable: a lease not renewed before its deadline may be someone else's now. */
-  private async dropExpired(): Promise<void> {
+  private dropExpired(): void {
     const now = Date.now();
     for (const [shard, deadline] of this.owned) {
-      if (now >= deadline) await this.markLost(shard, 'lease not renewed in time');
+      if (now >= deadline) this.markLost(shard, 'lease not renewed in time');
     }
   }
 
-  private async markLost(shard: number, reason: string): Promise<void> {
+  private markLost(shard: number, reason: string): void {
     this.owned.delete(shard);
     this.opts.logger.warn({ shard, reason }, 'shard lease lost');
-    await this.opts.owner.lost(shard);
+    this.opts.owner
+      .lost(shard)
+      .catch((err) => this.opts.logger.warn({ err, shard }, 'stopping a lost shard failed'));
   }
 }

@@ -7,6 +7,7 @@ import { shardLayout } from '../src/queue/shard';
 import { KEEP_COMPLETED_JOBS } from '../src/queue/queues';
 import type { StatsEvent } from '../src/stats/types';
 import type { StatsStore } from '../src/store/types';
+import { withTimeout } from '../src/util/with-timeout';
 import { JobBatches, type RefusedCompletion, type TakenJob } from './job-batches';
 import { createManualWorker } from './manual-worker';
 
@@ -24,6 +25,10 @@ export interface ShardConsumerOptions {
   flushMaxJobs: number;
   /** job locks last this long and are extended while a batch is open */
   lockDurationMs: number;
+  /** a store write not done by then counts as failed and is retried (the ledger skips a late commit) */
+  storeWriteTimeoutMs: number;
+  /** told of every commit's outcome (the worker's readiness) */
+  onCommit?: (error: unknown) => void;
   logger: Logger;
   metrics?: Metrics;
 }
@@ -174,7 +179,15 @@ export class ShardConsumer {
       const started = process.hrtime.bigint();
       try {
         if (invalid.length > 0) await this.deadLetter(invalid);
-        const result = events.length > 0 ? await this.opts.store.applyBatch(events) : null;
+        const result =
+          events.length > 0
+            ? await withTimeout(
+                this.opts.store.applyBatch(events),
+                this.opts.storeWriteTimeoutMs,
+                'the store write',
+              )
+            : null;
+        this.opts.onCommit?.(null);
         const m = this.opts.metrics;
         if (m) {
           m.flushDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -188,6 +201,7 @@ export class ShardConsumer {
         return true;
       } catch (err) {
         this.opts.metrics?.flushFailures.inc();
+        this.opts.onCommit?.(err);
         const level = attempt === 0 ? 'warn' : 'debug';
         this.log[level](
           { err, attempt, events: events.length },

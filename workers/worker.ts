@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Config } from '../src/config';
+import { runShutdown, type ShutdownReport, type ShutdownStep } from '../src/lifecycle/shutdown';
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
 import { createDeadLetterQueue } from '../src/queue/queues';
@@ -10,6 +11,7 @@ import { createRedis } from '../src/queue/redis';
 import type { StatsStore } from '../src/store/types';
 import { LeaseManager, type ShardOwner } from './lease-manager';
 import { ShardConsumer } from './shard-consumer';
+import { StoreHealth, type Readiness } from './store-health';
 
 export interface ShardWorkerOptions {
   config: Pick<Config, 'SHARDS' | 'FLUSH_INTERVAL_MS' | 'FLUSH_MAX_JOBS' | 'LEASE_TTL_MS'>;
@@ -21,13 +23,11 @@ export interface ShardWorkerOptions {
   workerId?: string;
 }
 
-/** How long close() lets open batches flush before abandoning them (they are then re-delivered). */
-const CLOSE_GRACE_MS = 8000;
-
 /**
  * One worker process's share of the pipeline: a lease manager deciding which shards are ours,
- * and a ShardConsumer per owned shard. close() stops taking shards, flushes and completes
- * every open batch, releases the leases and closes the connections.
+ * and a ShardConsumer per owned shard. The stop (shutdownSteps) stops taking shards, flushes
+ * and completes every open batch, releases the leases and closes the connections; past its
+ * share of the deadline it drops the open batches instead (they are re-delivered).
  */
 export class ShardWorker implements ShardOwner {
   readonly workerId: string;
@@ -37,6 +37,7 @@ export class ShardWorker implements ShardOwner {
   private readonly leases: LeaseManager;
   private readonly consumers = new Map<number, ShardConsumer>();
   private readonly log: Logger;
+  private readonly health = new StoreHealth();
 
   constructor(private readonly opts: ShardWorkerOptions) {
     this.workerId = opts.workerId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -64,16 +65,40 @@ export class ShardWorker implements ShardOwner {
     return this.leases.ownedShards();
   }
 
-  async close(): Promise<void> {
-    if (!(await within(this.leases.stop(), CLOSE_GRACE_MS))) {
-      this.log.warn({ shards: [...this.consumers.keys()] }, 'close: batches not flushed in time, abandoned');
-      await Promise.all([...this.consumers.values()].map((c) => c.abort()));
-      await within(this.leases.stop(), 2000);
-    }
-    await this.deadLetters.close();
-    this.bullConnection.disconnect();
-    this.leaseConnection.disconnect();
-    this.log.info('worker stopped');
+  /** Ready unless the store cannot commit (GET /readyz on the worker's metrics port). */
+  readiness(): Readiness {
+    return this.health.readiness();
+  }
+
+  /** The stop, for src/lifecycle/shutdown.ts: at most `timeoutMs` in all. */
+  shutdownSteps(timeoutMs: number): ShutdownStep[] {
+    return [
+      { name: 'open batches', timeoutMs: timeoutMs * 0.6, run: () => this.leases.stop() },
+      {
+        name: 'shard consumers',
+        timeoutMs: timeoutMs / 10,
+        run: async () => {
+          this.leases.halt();
+          await Promise.all([...this.consumers.values()].map((c) => c.abort()));
+          this.consumers.clear();
+        },
+      },
+      { name: 'leases', timeoutMs: timeoutMs / 10, run: () => this.leases.releaseHeld() },
+      {
+        name: 'worker connections',
+        run: async () => {
+          this.bullConnection.disconnect();
+          this.leaseConnection.disconnect();
+          await this.deadLetters.close();
+          this.log.info('worker stopped');
+        },
+      },
+    ];
+  }
+
+  /** Runs the stop (tests and tools; processes stop through src/lifecycle/signals.ts). */
+  close(timeoutMs = 10_000): Promise<ShutdownReport> {
+    return runShutdown(this.shutdownSteps(timeoutMs), timeoutMs);
   }
 
   acquired(shard: number, epoch: number): void {
@@ -88,6 +113,9 @@ export class ShardWorker implements ShardOwner {
       flushIntervalMs: config.FLUSH_INTERVAL_MS,
       flushMaxJobs: config.FLUSH_MAX_JOBS,
       lockDurationMs: config.LEASE_TTL_MS,
+      // a write outliving the lease may be outlived by the ownership itself
+      storeWriteTimeoutMs: config.LEASE_TTL_MS,
+      onCommit: (err) => (err === null ? this.health.committed(shard) : this.health.failed(shard, err)),
       logger: this.log,
       metrics,
     });
@@ -98,23 +126,14 @@ export class ShardWorker implements ShardOwner {
   async release(shard: number): Promise<void> {
     await this.consumers.get(shard)?.stop();
     this.consumers.delete(shard);
+    this.health.forget(shard);
   }
 
   async lost(shard: number): Promise<void> {
-    await this.consumers.get(shard)?.abort();
+    const consumer = this.consumers.get(shard);
+    // forgotten at once: the shard may be taken again while this one is still aborting
     this.consumers.delete(shard);
-  }
-}
-
-/** Whether `promise` settled within `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
+    this.health.forget(shard);
+    await consumer?.abort();
   }
 }

@@ -142,7 +142,7 @@ async function startWorkers(
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const port = await freePort();
-      const svc = await ChildService.startScript('dist/workers/main.js', {
+      const svc = await ChildService.startScript('dist/bin/worker.js', {
         name: `worker-${i + 1}`,
         env: {
           REDIS_URL: redisUrl,

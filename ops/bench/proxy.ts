@@ -131,7 +131,7 @@ export async function startStack(teardown: Teardown, name: ScenarioName = 'fast-
           env: { FIXED_UPSTREAM_PORT: String(upstreamPort) },
           ready: () => portOpen(upstreamPort),
         })
-      : await ChildService.startScript('dist/ops/paccurate-sim/main.js', {
+      : await ChildService.startScript('dist/bin/simulator.js', {
           name: 'simulator',
           env: { SIM_PORT: String(upstreamPort), SIM_LATENCY_MS: String(SIM_LATENCY_MS), SIM_IMAGES: 'true' },
           ready: () => portOpen(upstreamPort),
@@ -165,7 +165,7 @@ export async function startStack(teardown: Teardown, name: ScenarioName = 'fast-
   let worker: ChildService | null = null;
   if (scenario.layout === 'split') {
     const metricsPort = await freePort();
-    const started = await ChildService.startScript('dist/workers/main.js', {
+    const started = await ChildService.startScript('dist/bin/worker.js', {
       name: 'worker',
       env: { ...pipelineEnv, METRICS_PORT: String(metricsPort) },
       ready: () => answersOk(`http://127.0.0.1:${metricsPort}/metrics`),
@@ -176,7 +176,7 @@ export async function startStack(teardown: Teardown, name: ScenarioName = 'fast-
 
   const proxyPort = await freePort();
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
-  const proxy = await ChildService.startScript('dist/src/main.js', {
+  const proxy = await ChildService.startScript('dist/bin/pacproxy.js', {
     name: 'proxy',
     args: scenario.layout === 'split' ? ['proxy'] : [],
     env: {

@@ -32,6 +32,7 @@ const schema = z.object({
   FLUSH_INTERVAL_MS: int(1).default(1000),
   FLUSH_MAX_JOBS: int(1, 100_000).default(1000),
   LEASE_TTL_MS: int(1000).default(10_000),
+  SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
   ENQUEUE_TIMEOUT_MS: int(1).default(500),
   OUTBOX_DIR: z.string().min(1).default('./data/outbox'),
   CACHE_TTL_SECONDS: int(0).default(300),

@@ -63,6 +63,9 @@ export interface MongoPort {
  * The real thing over one MongoClient. Connects on first use. Transactions read a snapshot and
  * commit with majority write concern, so an acknowledged batch survives a primary's failover.
  */
+/** How long a commit may wait for the majority before it fails (and the batch is retried). */
+const COMMIT_TIMEOUT_MS = 5000;
+
 export function mongoPort(url: string, dbName: string): MongoPort {
   const client = new MongoClient(url, { appName: 'pacproxy', serverSelectionTimeoutMS: 5000 });
   const db = client.db(dbName);
@@ -70,12 +73,21 @@ export function mongoPort(url: string, dbName: string): MongoPort {
     keystems: db.collection<KeystemDoc>('keystems'),
     ledger: db.collection<LedgerDoc>('ledger'),
     async withTransaction(fn) {
+      // One attempt, not the driver's withTransaction (which retries for up to 120 s): the shard
+      // consumer retries under its own store-write deadline, and a lease must not wait on this.
       const session = client.startSession();
       try {
-        return await session.withTransaction(() => fn(session), {
+        session.startTransaction({
           readConcern: { level: 'snapshot' },
-          writeConcern: { w: 'majority' },
+          writeConcern: { w: 'majority', wtimeoutMS: COMMIT_TIMEOUT_MS },
+          maxCommitTimeMS: COMMIT_TIMEOUT_MS,
         });
+        const result = await fn(session);
+        await session.commitTransaction();
+        return result;
+      } catch (err) {
+        if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
+        throw err;
       } finally {
         await session.endSession();
       }

@@ -86,6 +86,14 @@ export class PaccurateClient implements Upstream {
     return this.pool.close();
   }
 
+  /**
+   * Ends every call in flight as a timeout (the proxy is stopping and cannot wait for them); their
+   * requests are answered 504 and counted like any other timeout. The client is closed after.
+   */
+  abort(): Promise<void> {
+    return this.pool.destroy(new DeadlineError('the proxy is stopping'));
+  }
+
   private failure(err: unknown, exchange: FailedExchange): UpstreamError {
     const code = (err as { code?: unknown }).code;
     if (err instanceof AnswerTooLargeError) {

@@ -7,7 +7,7 @@ import { testConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/log/logger';
 import { Metrics } from '../../src/metrics/metrics';
 import { createShardQueues } from '../../src/queue/queues';
-import { startProxy, type ProxyRole } from '../../src/runtime/proxy-role';
+import { startProxy, type ProxyRole } from '../../src/roles/proxy-role';
 import { SqliteStore } from '../../src/store/sqlite';
 import { ShardWorker } from '../../workers/worker';
 import { RedisProcess } from './redis-server';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { answersPing, redisServerArgs } from '../../src/runtime/local-redis';
+import { answersPing, redisServerArgs } from '../../src/local-redis/local-redis';
 import { freePort } from './net';
 import { waitFor } from './wait';
 

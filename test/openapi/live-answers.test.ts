@@ -8,7 +8,7 @@ import { createApp, requestListener } from '../../src/http/app';
 import { createLogger } from '../../src/log/logger';
 import { Metrics } from '../../src/metrics/metrics';
 import type { StatsSink } from '../../src/queue/sink';
-import { startProxy, type ProxyRole } from '../../src/runtime/proxy-role';
+import { startProxy, type ProxyRole } from '../../src/roles/proxy-role';
 import { SqliteStore } from '../../src/store/sqlite';
 import { PaccurateClient } from '../../src/upstream/paccurate-client';
 import { ShardWorker } from '../../workers/worker';

@@ -26,6 +26,7 @@ interface Service {
   healthcheck?: { test: string[] };
   profiles?: string[];
   init?: boolean;
+  stop_grace_period?: string;
 }
 
 const composeText = read('docker-compose.yml');
@@ -132,8 +133,8 @@ describe('docker-compose.yml', () => {
       expect(environment(s === proxy ? 'proxy' : 'worker').STORE).toBe('mongodb');
     }
     expect(proxy.image).toBe(worker.image);
-    expect(proxy.command).toEqual(['node', 'dist/src/main.js', 'proxy']);
-    expect(worker.command).toEqual(['node', 'dist/workers/main.js']);
+    expect(proxy.command).toEqual(['node', 'dist/bin/pacproxy.js', 'proxy']);
+    expect(worker.command).toEqual(['node', 'dist/bin/worker.js']);
   });
 
   it('gives Pacproxy processes only settings that exist, and a configuration that loads', () => {
@@ -145,6 +146,14 @@ describe('docker-compose.yml', () => {
       expect(config.REDIS_URL).toBe('redis://redis:6379');
     }
     expect(service('proxy').environment?.PACCURATE_URL).toBe('${PACCURATE_URL:-https://api.paccurate.io/}');
+  });
+
+  it('gives every Pacproxy process more stop grace than its SHUTDOWN_TIMEOUT_MS', () => {
+    const seconds = (d: string | undefined) => Number(/^(\d+)s$/.exec(d ?? '')?.[1] ?? 10); // compose's default: 10s
+    for (const name of ['proxy', 'worker', 'sim']) {
+      const timeoutMs = loadConfig(environment(name)).SHUTDOWN_TIMEOUT_MS;
+      expect(seconds(service(name).stop_grace_period) * 1000).toBeGreaterThan(timeoutMs);
+    }
   });
 
   it('starts every command and healthcheck script from a file the build compiles', () => {
@@ -258,7 +267,7 @@ describe('ops/prometheus/prometheus.yml', () => {
     expect(discovered.get('proxy')).toBe(Number(environment('proxy').PORT));
     expect(discovered.get('worker')).toBe(Number(environment('worker').METRICS_PORT));
     const pacproxyServices = Object.entries(services)
-      .filter(([, s]) => s.command?.[0] === 'node' && s.command[1] !== 'dist/ops/paccurate-sim/main.js')
+      .filter(([, s]) => s.command?.[0] === 'node' && s.command[1] !== 'dist/bin/simulator.js')
       .map(([name]) => name);
     expect(pacproxyServices.sort()).toEqual(['proxy', 'worker']);
     for (const name of pacproxyServices) expect(discovered.has(name)).toBe(true);

@@ -125,7 +125,7 @@ describe('Dockerfile', () => {
     expect(ops(runtime, 'EXPOSE').map((i) => i.args)).toEqual(['8080']);
     const cmd = ops(runtime, 'CMD');
     expect(cmd).toHaveLength(1);
-    expect(JSON.parse(cmd[0]!.args)).toEqual(['node', 'dist/src/main.js', 'proxy']);
+    expect(JSON.parse(cmd[0]!.args)).toEqual(['node', 'dist/bin/pacproxy.js', 'proxy']);
     expect(existsSync(path.join(root, scriptSource(cmd[0]!.args)))).toBe(true);
   });
 

@@ -130,7 +130,7 @@ describeWithPrometheus('the operations pack with promtool and a real Prometheus'
         CACHE_TTL_SECONDS: 300,
         OUTBOX_DIR: path.join(dir, 'outbox'),
       });
-      worker = NodeProcess.start('worker', 'dist/workers/main.js', { ...env, METRICS_PORT: workerPort });
+      worker = NodeProcess.start('worker', 'dist/bin/worker.js', { ...env, METRICS_PORT: workerPort });
       proxyUrl = `http://127.0.0.1:${proxyPort}`;
       workerUrl = `http://127.0.0.1:${workerPort}`;
       for (const url of [proxyUrl, workerUrl])

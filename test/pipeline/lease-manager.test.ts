@@ -96,4 +96,24 @@ describe('LeaseManager', () => {
       what: 'shard 3 taken again after expiry',
     });
   });
+
+  it('handles a lost lease at once while another lost shard is still stuck stopping (a hung store write)', async () => {
+    // the first shard reported lost never finishes stopping, as a consumer stuck in applyBatch
+    class StuckOwner extends RecordingOwner {
+      override async lost(shard: number): Promise<void> {
+        const first = this.lostShards.length === 0;
+        await super.lost(shard);
+        if (first) await new Promise<never>(() => undefined);
+      }
+    }
+    const a = new StuckOwner();
+    const m = manager('worker-a', a);
+    await waitFor(() => a.owned.size === SHARDS, { what: 'worker-a owning every shard' });
+    await connections[0]!.set(shardLayout(2).leaseKey, 'intruder', 'PX', 60_000);
+    await waitFor(() => a.lostShards.includes(2), { what: 'shard 2 reported lost' });
+    await connections[0]!.set(shardLayout(5).leaseKey, 'intruder', 'PX', 60_000);
+    await waitFor(() => a.lostShards.includes(5), { what: 'shard 5 reported lost, shard 2 still stuck' });
+    expect(m.ownedShards()).not.toContain(5);
+    expect(m.ownedShards()).toHaveLength(SHARDS - 2);
+  });
 });

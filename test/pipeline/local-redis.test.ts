@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RedisUnavailableError, answersPing, localRedis } from '../../src/runtime/local-redis';
+import { RedisUnavailableError, answersPing, localRedis } from '../../src/local-redis/local-redis';
 import { freePort } from '../helpers/net';
 import { RedisProcess } from '../helpers/redis-server';
 import { captureLogger } from './support/log';

@@ -65,7 +65,7 @@ export class ChildService {
     }
   }
 
-  /** Runs a compiled script of this repository (e.g. dist/src/main.js) with this Node. */
+  /** Runs a compiled script of this repository (e.g. dist/bin/pacproxy.js) with this Node. */
   static startScript(script: string, options: Omit<ChildOptions, 'command' | 'cwd'>): Promise<ChildService> {
     return ChildService.start({
       ...options,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { redisServerArgs } from '../../../src/runtime/local-redis';
+import { redisServerArgs } from '../../../src/local-redis/local-redis';
 import { ChildService } from './child';
 import { freePort, portOpen } from './net';
 

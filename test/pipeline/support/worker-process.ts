@@ -51,14 +51,14 @@ export class NodeProcess {
     return new NodeProcess(name, child);
   }
 
-  /** A shard worker process: node dist/workers/main.js */
+  /** A shard worker process: node dist/bin/worker.js */
   static worker(name: string, env: PipelineEnv): NodeProcess {
-    return NodeProcess.start(name, 'dist/workers/main.js', { ...env });
+    return NodeProcess.start(name, 'dist/bin/worker.js', { ...env });
   }
 
-  /** The proxy alone (node dist/src/main.js proxy), on `port`, forwarding to `paccurateUrl`. */
+  /** The proxy alone (node dist/bin/pacproxy.js proxy), on `port`, forwarding to `paccurateUrl`. */
   static proxy(name: string, env: PipelineEnv & Record<string, string | number>): NodeProcess {
-    return NodeProcess.start(name, 'dist/src/main.js', { CACHE_TTL_SECONDS: 0, ...env }, ['proxy']);
+    return NodeProcess.start(name, 'dist/bin/pacproxy.js', { CACHE_TTL_SECONDS: 0, ...env }, ['proxy']);
   }
 
   get pid(): number {

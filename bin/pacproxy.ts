@@ -1,0 +1,59 @@
+import { loadConfig } from '../src/config';
+import type { ShutdownStep } from '../src/lifecycle/shutdown';
+import { exitOnStartFailure, stopOnSignal } from '../src/lifecycle/signals';
+import { localRedis } from '../src/local-redis/local-redis';
+import { createLogger } from '../src/log/logger';
+import { Metrics } from '../src/metrics/metrics';
+import { startProxy } from '../src/roles/proxy-role';
+import { createStore } from '../src/store';
+import { startWorker } from '../workers/worker-role';
+
+/**
+ * `npm start` (no argument): proxy and shard workers in one process, SQLite in ./data, Redis
+ * from REDIS_URL, 127.0.0.1:6379 or a private redis-server (src/local-redis).
+ * `npm run start:proxy` (argument `proxy`): the proxy alone, on REDIS_URL (default
+ * 127.0.0.1:6379); its workers run elsewhere (`npm run start:worker`, bin/worker.ts).
+ * SIGTERM/SIGINT: the stop of README "Stopping", within SHUTDOWN_TIMEOUT_MS.
+ */
+async function main(): Promise<void> {
+  const role = process.argv[2] ?? 'all';
+  if (role !== 'all' && role !== 'proxy')
+    throw new Error(`unknown role "${role}" (expected: proxy, or none)`);
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
+  // the stop, in order; each part adds its steps once it runs (a signal during the start stops what runs)
+  const proxySteps: ShutdownStep[] = [];
+  const workerSteps: ShutdownStep[] = [];
+  const closing: ShutdownStep[] = [];
+  stopOnSignal({
+    name: 'pacproxy',
+    logger,
+    timeoutMs,
+    steps: () => [...proxySteps, ...workerSteps, ...closing],
+  });
+  const metrics = new Metrics();
+  const redis =
+    role === 'all'
+      ? await localRedis({ url: config.REDIS_URL, dataDir: './data/redis', logger })
+      : { url: config.REDIS_URL ?? 'redis://127.0.0.1:6379', close: async () => undefined };
+  closing.push({ name: 'private redis-server', run: () => redis.close() });
+  const store = createStore(config, logger);
+  closing.unshift({ name: 'store', run: () => store.close() });
+  await store.init();
+  const proxy = await startProxy({ config, logger, metrics, redisUrl: redis.url, store });
+  proxySteps.push(...proxy.shutdownSteps(timeoutMs));
+  if (role === 'all') {
+    const worker = await startWorker({
+      config,
+      logger,
+      metrics,
+      redisUrl: redis.url,
+      store,
+      serveMetrics: false,
+    });
+    workerSteps.push(...worker.shutdownSteps(timeoutMs));
+  }
+}
+
+main().catch(exitOnStartFailure('pacproxy'));

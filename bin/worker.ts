@@ -1,0 +1,32 @@
+import { loadConfig } from '../src/config';
+import { boundHeapGrowth } from '../src/lifecycle/heap';
+import type { ShutdownStep } from '../src/lifecycle/shutdown';
+import { exitOnStartFailure, stopOnSignal } from '../src/lifecycle/signals';
+import { createLogger } from '../src/log/logger';
+import { Metrics } from '../src/metrics/metrics';
+import { createStore } from '../src/store';
+import { startWorker } from '../workers/worker-role';
+
+/**
+ * The worker process (`npm run start:worker`): shard consumers writing to the store, leases in
+ * the Redis of REDIS_URL (default 127.0.0.1:6379), /metrics and /readyz on METRICS_PORT.
+ * SIGTERM/SIGINT: the stop of README "Stopping", within SHUTDOWN_TIMEOUT_MS.
+ */
+async function main(): Promise<void> {
+  boundHeapGrowth();
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
+  // installed first: a signal during the start stops what already runs
+  const steps: ShutdownStep[] = [];
+  stopOnSignal({ name: 'pacproxy worker', logger, timeoutMs, steps: () => steps });
+  const metrics = new Metrics();
+  const store = createStore(config, logger);
+  steps.push({ name: 'store', run: () => store.close() });
+  await store.init();
+  const redisUrl = config.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const worker = await startWorker({ config, logger, metrics, redisUrl, store, serveMetrics: true });
+  steps.unshift(...worker.shutdownSteps(timeoutMs));
+}
+
+main().catch(exitOnStartFailure('pacproxy worker'));

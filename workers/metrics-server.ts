@@ -1,0 +1,57 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Readiness } from './store-health';
+
+export interface MetricsServer {
+  port: number;
+  /** stops taking connections, closes idle keep-alive ones, waits for the scrapes in flight */
+  close(): Promise<void>;
+}
+
+export interface MetricsServerOptions {
+  registry: Registry;
+  port: number;
+  host: string;
+  readiness: () => Readiness;
+}
+
+/**
+ * The worker process's only HTTP endpoint: GET /metrics from a registry, and GET /readyz —
+ * 200, or 503 with the reason while its store cannot commit.
+ */
+export function serveMetrics(options: MetricsServerOptions): Promise<MetricsServer> {
+  const { registry, readiness } = options;
+  const json = (res: http.ServerResponse, status: number, body: object) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const server = http.createServer((req, res) => {
+    const path = req.url?.split('?')[0];
+    if (req.method === 'GET' && path === '/readyz') {
+      const state = readiness();
+      if (state.ready) json(res, 200, { status: 'ready' });
+      else json(res, 503, { Message: `not ready: ${state.reason}` });
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
+      json(res, 404, { Message: 'not found' });
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      () => json(res, 500, { Message: 'metrics failed' }),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}
