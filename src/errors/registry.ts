@@ -88,6 +88,10 @@ export const ERRORS = {
   PACPROXY_ERR_CONFIG: { status: null, message: 'invalid configuration: the process does not start' },
   PACPROXY_ERR_NO_REDIS: { status: null, message: 'no Redis to use and none could be started' },
   PACPROXY_ERR_OUTBOX_LOCKED: { status: null, message: 'the outbox folder is in use by another process' },
+  PACPROXY_ERR_STOP_INCOMPLETE: {
+    status: null,
+    message: 'a stop step did not finish within its deadline: named on the exit line (exit code 2)',
+  },
   PACPROXY_ERR_OUTBOX_DAMAGED: {
     status: null,
     message: 'the outbox could not roll back a failed write: it refuses appends until it can',
