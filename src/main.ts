@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './log/logger';
 import { Metrics } from './metrics/metrics';
+import { configuredRedis, redisTarget } from './queue/redis';
 import { localRedis } from './runtime/local-redis';
 import { startProxy } from './runtime/proxy-role';
 import { onShutdownSignal } from './runtime/shutdown';
@@ -9,7 +10,7 @@ import { ShardWorker } from '../workers/worker';
 
 /**
  * `npm start` (no argument): proxy and shard workers in one process, SQLite in ./data, Redis
- * from REDIS_URL, 127.0.0.1:6379 or a private redis-server (see runtime/local-redis.ts).
+ * from REDIS_URL (or REDIS_CLUSTER_NODES, REDIS_SENTINELS), 127.0.0.1:6379 or a private redis-server (see runtime/local-redis.ts).
  * `npm run start:proxy` (argument `proxy`): the proxy alone, on REDIS_URL (default
  * 127.0.0.1:6379); its workers run elsewhere (`npm run start:worker`).
  */
@@ -33,13 +34,13 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   const redis =
     role === 'all'
-      ? await localRedis({ url: config.REDIS_URL, dataDir: './data/redis', logger })
-      : { url: config.REDIS_URL ?? 'redis://127.0.0.1:6379', close: async () => undefined };
+      ? await localRedis({ target: configuredRedis(config), dataDir: './data/redis', logger })
+      : { target: redisTarget(config), close: async () => undefined };
   const store = createStore(config, logger);
   await store.init();
-  const proxy = await startProxy({ config, logger, metrics, redisUrl: redis.url, store });
+  const proxy = await startProxy({ config, logger, metrics, redis: redis.target, store });
   const workers =
-    role === 'all' ? new ShardWorker({ config, logger, metrics, redisUrl: redis.url, store }) : null;
+    role === 'all' ? new ShardWorker({ config, logger, metrics, redis: redis.target, store }) : null;
   workers?.start();
   onShutdownSignal(logger, async () => {
     await proxy.close();

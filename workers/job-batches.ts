@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/queue/redis';
 
 /**
  * Redis-side batch operations on one BullMQ queue: take up to N waiting jobs into `active`
@@ -107,7 +107,7 @@ export interface TakenJob {
 }
 
 export interface JobBatchesOptions {
-  connection: Redis;
+  connection: RedisClient;
   /** BullMQ's key of the queue's part (`worker.toKey`), e.g. `bull:stats-3:wait` for 'wait' */
   toKey: (type: string) => string;
   /** the lock token of the jobs taken and completed */
@@ -123,7 +123,7 @@ export interface RefusedCompletion {
   code: number;
 }
 
-type BatchCommands = Redis & {
+type BatchCommands = RedisClient & {
   pacproxyTakeJobs(...args: string[]): Promise<string[]>;
   pacproxyCompleteJobs(...args: string[]): Promise<number[]>;
 };

@@ -4,12 +4,14 @@ import { Metrics } from '../src/metrics/metrics';
 import { boundHeapGrowth } from '../src/runtime/heap';
 import { serveMetrics } from '../src/runtime/metrics-server';
 import { onShutdownSignal } from '../src/runtime/shutdown';
+import { redisTarget } from '../src/queue/redis';
 import { createStore } from '../src/store';
 import { ShardWorker } from './worker';
 
 /**
  * The worker process (`npm run start:worker`): shard consumers writing to the store, leases in
- * the Redis of REDIS_URL (default 127.0.0.1:6379), /metrics on METRICS_PORT.
+ * the Redis of REDIS_URL (default 127.0.0.1:6379)
+ * (or the Cluster / Sentinel of REDIS_CLUSTER_NODES / REDIS_SENTINELS), /metrics on METRICS_PORT.
  * SIGTERM/SIGINT: stop taking shards, flush and complete open batches, release, exit 0.
  */
 async function main(): Promise<void> {
@@ -21,7 +23,7 @@ async function main(): Promise<void> {
   await store.init();
   const worker = new ShardWorker({
     config,
-    redisUrl: config.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redis: redisTarget(config),
     store,
     logger,
     metrics,

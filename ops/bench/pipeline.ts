@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -145,7 +145,7 @@ async function startWorkers(
 }
 
 /** Every shard leased, split evenly over `owners` workers (the handovers of their start are over). */
-async function leasesBalanced(redis: Redis, owners: number): Promise<boolean> {
+async function leasesBalanced(redis: RedisClient, owners: number): Promise<boolean> {
   const values = await Promise.all(
     Array.from({ length: SHARDS }, (_, s) => redis.get(shardLayout(s).leaseKey)),
   );
@@ -208,7 +208,12 @@ function readWrites(file: string): {
   return result;
 }
 
-async function benchWorkers(n: number, redisUrl: string, redis: Redis, dir: string): Promise<DrainResult> {
+async function benchWorkers(
+  n: number,
+  redisUrl: string,
+  redis: RedisClient,
+  dir: string,
+): Promise<DrainResult> {
   await redis.flushall();
   const file = path.join(dir, `drain-${n}-${randomUUID()}.db`);
   await preparedStore(file);
@@ -239,7 +244,7 @@ async function benchWorkers(n: number, redisUrl: string, redis: Redis, dir: stri
   }
 }
 
-async function benchBaseline(redisUrl: string, redis: Redis): Promise<DrainResult> {
+async function benchBaseline(redisUrl: string, redis: RedisClient): Promise<DrainResult> {
   await redis.flushall();
   const [queue] = createShardQueues(redis, 1);
   await fill([queue!], () => queue!);
@@ -271,7 +276,7 @@ function probeKeystems(): string[] {
   return [...probes.values()];
 }
 
-async function benchFreshness(redisUrl: string, redis: Redis, dir: string): Promise<number[]> {
+async function benchFreshness(redisUrl: string, redis: RedisClient, dir: string): Promise<number[]> {
   await redis.flushall();
   const file = path.join(dir, 'freshness.db');
   await preparedStore(file);

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { StatsEvent } from '../stats/types';
@@ -11,7 +11,7 @@ import type { StatsSink } from './sink';
 
 export interface QueueSinkOptions {
   /** a fail-fast connection (see redis.ts); the sink does not close it */
-  redis: Redis;
+  redis: RedisClient;
   /** the shard queues, index = shard (createShardQueues) */
   queues: readonly Queue[];
   outbox: Outbox;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { waitFor } from '../helpers/wait';
 
 describe('GET /readyz (real redis-server, real SQLite file)', () => {
   let redisProcess: RedisProcess;
-  let redis: Redis;
+  let redis: RedisClient;
   let dir: string;
   let store: SqliteStore;
   const logger = createLogger('silent');

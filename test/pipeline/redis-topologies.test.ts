@@ -1,0 +1,256 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { request } from 'undici';
+import { createSimulator, type Simulator } from '../../ops/paccurate-sim/simulator';
+import { createLogger } from '../../src/log/logger';
+import { createShardQueues } from '../../src/queue/queues';
+import { createRedis, type RedisTarget } from '../../src/queue/redis';
+import { shardLayout } from '../../src/queue/shard';
+import { SqliteStore } from '../../src/store/sqlite';
+import { freePort } from '../helpers/net';
+import { RedisCluster, RedisSentinelSet, type RedisProcess } from '../helpers/redis-server';
+import { waitFor } from '../helpers/wait';
+import { keystems } from './support/events';
+import { countedRequests, jobsLeftIn } from './support/totals';
+import { sendPacks } from './support/traffic';
+import { NodeProcess } from './support/worker-process';
+
+/**
+ * Issue #17: the pipeline on a real Redis Cluster (3 masters, 3 replicas) and on a real
+ * Sentinel set (master, replica, three sentinels). Two proxy processes and two worker
+ * processes; 2,400 requests over 60 keystems; the master holding a shard's keys is SIGKILLed
+ * mid-stream. The proxies keep answering 200 (the outbox takes what Redis cannot), follow the
+ * promoted replica without a restart, and every request is counted exactly once. The time to
+ * recover is printed, not asserted.
+ */
+
+const SHARDS = 16;
+const REQUESTS = 2400;
+const KEYSTEMS = keystems(60);
+const PROBE_KEYSTEM = 'probe-0000';
+
+interface Engine {
+  /** the settings naming it (REDIS_CLUSTER_NODES or REDIS_SENTINELS + REDIS_SENTINEL_MASTER) */
+  env: Record<string, string>;
+  target: RedisTarget;
+  /** SIGKILLs a master that holds stats keys */
+  killMaster(): Promise<RedisProcess>;
+  stop(): Promise<void>;
+}
+
+class Pipeline {
+  readonly processes: NodeProcess[] = [];
+  readonly ports: number[] = [];
+  private reader: SqliteStore | null = null;
+
+  private constructor(
+    readonly dir: string,
+    readonly sim: Simulator,
+  ) {}
+
+  static async start(engine: Engine): Promise<Pipeline> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-topology-'));
+    const p = new Pipeline(dir, await createSimulator());
+    const env = {
+      ...engine.env,
+      SQLITE_PATH: path.join(dir, 'stats.db'),
+      SHARDS,
+      FLUSH_INTERVAL_MS: 200,
+      FLUSH_MAX_JOBS: 200,
+      LEASE_TTL_MS: 4000,
+    };
+    for (const name of ['worker-a', 'worker-b']) {
+      p.processes.push(NodeProcess.start(name, 'dist/workers/main.js', env));
+    }
+    for (const name of ['proxy-a', 'proxy-b']) {
+      const port = await freePort();
+      p.ports.push(port);
+      const proxy = NodeProcess.start(
+        name,
+        'dist/src/main.js',
+        {
+          ...env,
+          PORT: port,
+          PACCURATE_URL: p.sim.url,
+          CACHE_TTL_SECONDS: 0,
+          OUTBOX_DIR: path.join(dir, `${name}-outbox`),
+          ENQUEUE_TIMEOUT_MS: 300,
+        },
+        ['proxy'],
+      );
+      p.processes.push(proxy);
+      await waitFor(() => proxy.output().includes('pacproxy listening'), { timeoutMs: 30_000, what: name });
+    }
+    return p;
+  }
+
+  /** `count` requests over the keystems, split between the two proxies; answers the statuses. */
+  async send(count: number, from = 0): Promise<number[]> {
+    const half = (offset: number) =>
+      Array.from({ length: count / 2 }, (_, i) => KEYSTEMS[(from + offset + 2 * i) % KEYSTEMS.length]!);
+    const [a, b] = await Promise.all([
+      sendPacks(this.ports[0]!, half(0)),
+      sendPacks(this.ports[1]!, half(1)),
+    ]);
+    return [...a!, ...b!];
+  }
+
+  async metric(port: number, name: string): Promise<number> {
+    const text = await (await request(`http://127.0.0.1:${port}/metrics`)).body.text();
+    return Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+  }
+
+  async ready(port: number): Promise<boolean> {
+    const res = await request(`http://127.0.0.1:${port}/readyz`);
+    await res.body.dump();
+    return res.statusCode === 200;
+  }
+
+  async store(): Promise<SqliteStore> {
+    if (!this.reader) {
+      this.reader = new SqliteStore({ path: path.join(this.dir, 'stats.db') });
+      await this.reader.init();
+    }
+    return this.reader;
+  }
+
+  async counted(): Promise<number> {
+    return (await this.store()).getSummary().then((s) => s.totalRequests);
+  }
+
+  outputs(): string {
+    return this.processes.map((p) => p.output()).join('\n');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.kill()));
+    await this.reader?.close();
+    await this.sim.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Jobs anywhere but completed over every shard queue, read through the engine's own client. */
+async function jobsLeft(target: RedisTarget): Promise<{ open: number; failed: number }> {
+  const redis = createRedis(target, 'worker', 'test-jobs-left', createLogger('silent'));
+  const queues = createShardQueues(redis, SHARDS);
+  try {
+    return await jobsLeftIn(queues);
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+    redis.disconnect();
+  }
+}
+
+/**
+ * The scenario, the same for both engines. Recovery is the time from the SIGKILL until both
+ * proxies have emptied their outboxes into Redis and a fresh request goes straight to Redis.
+ */
+async function failoverUnderTraffic(engine: Engine): Promise<void> {
+  const p = await Pipeline.start(engine);
+  try {
+    const statuses = await p.send(REQUESTS / 4);
+    await waitFor(async () => (await p.counted()) > 0, { timeoutMs: 30_000, what: 'the workers counting' });
+    // the rest of the stream is in flight while the master dies
+    const rest = p.send((REQUESTS * 3) / 4, REQUESTS / 4);
+    const killedAt = Date.now();
+    const victim = await engine.killMaster();
+    let probes = 0;
+    const probe = async (port: number): Promise<boolean> => {
+      const before = await p.metric(port, 'pacproxy_events_outboxed_total');
+      const status = await sendPacks(port, [PROBE_KEYSTEM], 1);
+      probes += 1;
+      statuses.push(...status);
+      const after = await p.metric(port, 'pacproxy_events_outboxed_total');
+      return after === before && (await p.metric(port, 'pacproxy_outbox_depth')) === 0;
+    };
+    await waitFor(async () => (await probe(p.ports[0]!)) && (await probe(p.ports[1]!)), {
+      timeoutMs: 90_000,
+      intervalMs: 200,
+      what: 'both proxies back on Redis with empty outboxes',
+    });
+    const recoveredMs = Date.now() - killedAt;
+    statuses.push(...(await rest));
+    const outboxed =
+      (await p.metric(p.ports[0]!, 'pacproxy_events_outboxed_total')) +
+      (await p.metric(p.ports[1]!, 'pacproxy_events_outboxed_total'));
+
+    await waitFor(
+      async () => {
+        const left = await jobsLeft(engine.target);
+        return left.open === 0 && (await p.counted()) === REQUESTS + probes;
+      },
+      { timeoutMs: 90_000, intervalMs: 500, what: `${REQUESTS + probes} requests counted` },
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message} (counted ${await p.counted()})\n${p.outputs()}`);
+    });
+    const countedAllMs = Date.now() - killedAt;
+    process.stdout.write(
+      `[${engine.env.REDIS_CLUSTER_NODES ? 'cluster' : 'sentinel'}] master on port ${victim.port} SIGKILLed: ` +
+        `proxies back on Redis after ${(recoveredMs / 1000).toFixed(1)} s, everything counted after ` +
+        `${(countedAllMs / 1000).toFixed(1)} s; ${outboxed} events went through the outboxes\n`,
+    );
+
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    const counted = await countedRequests(await p.store(), [...KEYSTEMS, PROBE_KEYSTEM]);
+    for (const k of KEYSTEMS) expect(counted.get(k)).toBe(REQUESTS / KEYSTEMS.length);
+    expect(counted.get(PROBE_KEYSTEM)).toBe(probes);
+    expect((await jobsLeft(engine.target)).failed).toBe(0);
+    for (const port of p.ports) expect(await p.ready(port)).toBe(true);
+  } finally {
+    await p.close();
+  }
+}
+
+describe('pipeline on a Redis Cluster (3 masters, 3 replicas)', () => {
+  let cluster: RedisCluster;
+  beforeAll(async () => {
+    cluster = await RedisCluster.start(3);
+  });
+  afterAll(() => cluster?.stop());
+
+  it('counts 2,400 requests exactly while the master of a shard is SIGKILLed and its replica promoted', async () => {
+    await failoverUnderTraffic({
+      env: { REDIS_CLUSTER_NODES: cluster.seeds },
+      target: {
+        shape: 'cluster',
+        nodes: cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
+        tls: false,
+      },
+      killMaster: async () => {
+        const victim = await cluster.masterOf(shardLayout(0).leaseKey);
+        await victim.kill();
+        return victim;
+      },
+      stop: () => cluster.stop(),
+    });
+  }, 240_000);
+});
+
+describe('pipeline on Sentinel (master, replica, three sentinels)', () => {
+  let set: RedisSentinelSet;
+  beforeAll(async () => {
+    set = await RedisSentinelSet.start();
+  });
+  afterAll(() => set?.stop());
+
+  it('counts 2,400 requests exactly while the master is SIGKILLed and Sentinel promotes the replica', async () => {
+    const master = RedisSentinelSet.MASTER_NAME;
+    await failoverUnderTraffic({
+      env: { REDIS_SENTINELS: set.seeds, REDIS_SENTINEL_MASTER: master },
+      target: {
+        shape: 'sentinel',
+        sentinels: set.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
+        master,
+        tls: false,
+      },
+      killMaster: async () => {
+        await set.master.kill();
+        return set.master;
+      },
+      stop: () => set.stop(),
+    });
+    expect(await set.masterPort()).toBe(set.replica.port);
+  }, 240_000);
+});
