@@ -115,8 +115,8 @@ export function connectRedis(to: RedisTarget | string, options: RedisOptions): R
         sentinels: target.sentinels,
         name: target.master,
         sentinelRetryStrategy: reconnectQuickly,
-        // sentinels announce a new master (+switch-master): move to it without waiting for errors
-        failoverDetector: true,
+        // no failoverDetector: it left connections closed for good after a failover in our tests;
+        // a promoted replica drops its clients anyway, and READONLY reconnects (above)
         ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
       });
     case 'cluster':

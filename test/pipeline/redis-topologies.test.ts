@@ -36,6 +36,8 @@ interface Engine {
   target: RedisTarget;
   /** SIGKILLs a master that holds stats keys */
   killMaster(): Promise<RedisProcess>;
+  /** the engine itself reports the failover done (a replica promoted, the cluster ok) */
+  failedOver(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -156,6 +158,12 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
     const rest = p.send((REQUESTS * 3) / 4, REQUESTS / 4);
     const killedAt = Date.now();
     const victim = await engine.killMaster();
+    let failedOverMs = NaN;
+    const failover = waitFor(() => engine.failedOver(), {
+      timeoutMs: 90_000,
+      intervalMs: 100,
+      what: 'failover',
+    }).then(() => (failedOverMs = Date.now() - killedAt));
     let probes = 0;
     const probe = async (port: number): Promise<boolean> => {
       const before = await p.metric(port, 'pacproxy_events_outboxed_total');
@@ -169,8 +177,11 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
       timeoutMs: 90_000,
       intervalMs: 200,
       what: 'both proxies back on Redis with empty outboxes',
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${p.outputs()}`);
     });
     const recoveredMs = Date.now() - killedAt;
+    await failover;
     statuses.push(...(await rest));
     const outboxed =
       (await p.metric(p.ports[0]!, 'pacproxy_events_outboxed_total')) +
@@ -188,7 +199,7 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
     const countedAllMs = Date.now() - killedAt;
     process.stdout.write(
       `[${engine.env.REDIS_CLUSTER_NODES ? 'cluster' : 'sentinel'}] master on port ${victim.port} SIGKILLed: ` +
-        `proxies back on Redis after ${(recoveredMs / 1000).toFixed(1)} s, everything counted after ` +
+        `the engine failed over after ${(failedOverMs / 1000).toFixed(1)} s, proxies back on Redis after ${(recoveredMs / 1000).toFixed(1)} s, everything counted after ` +
         `${(countedAllMs / 1000).toFixed(1)} s; ${outboxed} events went through the outboxes\n`,
     );
 
@@ -223,6 +234,7 @@ describe('pipeline on a Redis Cluster (3 masters, 3 replicas)', () => {
         await victim.kill();
         return victim;
       },
+      failedOver: () => cluster.healthy(),
       stop: () => cluster.stop(),
     });
   }, 240_000);
@@ -249,6 +261,7 @@ describe('pipeline on Sentinel (master, replica, three sentinels)', () => {
         await set.master.kill();
         return set.master;
       },
+      failedOver: async () => (await set.masterPort()) === set.replica.port,
       stop: () => set.stop(),
     });
     expect(await set.masterPort()).toBe(set.replica.port);
