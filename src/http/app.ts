@@ -86,7 +86,8 @@ export function createApp(deps: AppDeps): Express {
       new QueueGauges({ registry: deps.metrics.registry, queues: deps.queues, logger: deps.logger });
     app.get('/metrics', metricsRoute(deps.metrics.registry));
   }
-  if (deps.redis && deps.store) app.get('/readyz', readiness({ redis: deps.redis, store: deps.store }));
+  if (deps.redis && deps.store)
+    app.get('/readyz', readiness({ redis: deps.redis, store: deps.store, sink: deps.sink }));
   if (deps.queues) {
     app.use(QUEUE_BOARD_PATH, queueBoard({ queues: deps.queues, adminToken: deps.config.ADMIN_TOKEN }));
   }

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
-import type { RedisClient } from './redis';
+import { OutageLog } from '../log/outage-log';
+import { topologyFaultOf, type RedisClient, type RedisTopologyFault } from './redis';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { StatsEvent } from '../stats/types';
@@ -34,9 +35,15 @@ export class QueueSink implements StatsSink {
   private replayTimer: NodeJS.Timeout | null = null;
   private replaying: Promise<void> | null = null;
   private closed = false;
+  private fault: RedisTopologyFault | null = null;
+  private readonly replayOutage: OutageLog;
 
   constructor(private readonly opts: QueueSinkOptions) {
     this.replayIntervalMs = opts.replayIntervalMs ?? 250;
+    this.replayOutage = new OutageLog(opts.logger, {
+      down: 'outbox replay failing: Redis does not take the events; they stay in the outbox',
+      up: 'outbox replay working again',
+    });
     this.updateDepth();
     if (!opts.outbox.isEmpty()) this.scheduleReplay();
   }
@@ -46,8 +53,12 @@ export class QueueSink implements StatsSink {
       try {
         await withTimeout(this.enqueue(event), this.opts.enqueueTimeoutMs, 'Redis enqueue');
         this.opts.metrics?.eventsEnqueued.inc();
+        this.fault = null;
         return;
       } catch (err) {
+        const fault = topologyFaultOf(err);
+        this.fault = fault ?? this.fault;
+        this.opts.metrics?.enqueueFailures.inc({ reason: fault ?? 'unavailable' });
         if (this.opts.outbox.isEmpty()) {
           this.opts.logger.warn({ err }, 'Redis did not take a stats event; using the outbox until it does');
         }
@@ -57,6 +68,10 @@ export class QueueSink implements StatsSink {
     this.opts.metrics?.eventsOutboxed.inc();
     this.updateDepth();
     this.scheduleReplay();
+  }
+
+  topologyFault(): RedisTopologyFault | null {
+    return this.fault;
   }
 
   /** Stops replaying; what the outbox holds stays on disk for the next start. */
@@ -93,8 +108,13 @@ export class QueueSink implements StatsSink {
       await withTimeout(this.opts.redis.ping(), this.opts.enqueueTimeoutMs, 'Redis ping');
       const delivered = await this.opts.outbox.drain((events) => this.enqueueMany(events));
       if (delivered > 0) this.opts.logger.info({ events: delivered }, 'outbox replayed into Redis');
+      this.fault = null;
+      this.replayOutage.recovered();
     } catch (err) {
-      this.opts.logger.debug({ err }, 'outbox replay postponed: Redis not answering');
+      const fault = topologyFaultOf(err);
+      this.fault = fault ?? this.fault; // a fault is known until Redis takes events again
+      this.opts.metrics?.outboxReplayFailures.inc({ reason: fault ?? 'unavailable' });
+      this.replayOutage.failed(err, { fault });
     } finally {
       this.updateDepth();
     }

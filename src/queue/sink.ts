@@ -1,4 +1,5 @@
 import type { StatsEvent } from '../stats/types';
+import type { RedisTopologyFault } from './redis';
 
 /**
  * Where the proxy hands its stats events. `record` resolves once the event is *accepted*:
@@ -6,6 +7,8 @@ import type { StatsEvent } from '../stats/types';
  */
 export interface StatsSink {
   record(event: StatsEvent): Promise<void>;
+  /** Why Redis refuses events now, when it is its topology and not an outage (see redis.ts), else null. */
+  topologyFault?(): RedisTopologyFault | null;
   close(): Promise<void>;
 }
 

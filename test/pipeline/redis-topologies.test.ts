@@ -155,7 +155,10 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
     const statuses = await p.send(REQUESTS / 4);
     await waitFor(async () => (await p.counted()) > 0, { timeoutMs: 30_000, what: 'the workers counting' });
     // the rest of the stream is in flight while the master dies
-    const rest = p.send((REQUESTS * 3) / 4, REQUESTS / 4);
+    let restDoneMs = NaN;
+    const rest = p
+      .send((REQUESTS * 3) / 4, REQUESTS / 4)
+      .then((s) => ((restDoneMs = Date.now() - killedAt), s));
     const killedAt = Date.now();
     const victim = await engine.killMaster();
     let failedOverMs = NaN;
@@ -200,7 +203,7 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
     process.stdout.write(
       `[${engine.env.REDIS_CLUSTER_NODES ? 'cluster' : 'sentinel'}] master on port ${victim.port} SIGKILLed: ` +
         `the engine failed over after ${(failedOverMs / 1000).toFixed(1)} s, proxies back on Redis after ${(recoveredMs / 1000).toFixed(1)} s, everything counted after ` +
-        `${(countedAllMs / 1000).toFixed(1)} s; ${outboxed} events went through the outboxes\n`,
+        `${(countedAllMs / 1000).toFixed(1)} s; ${outboxed} events went through the outboxes; traffic ended ${restDoneMs}\n`,
     );
 
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
@@ -214,6 +217,94 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
   }
 }
 
+/**
+ * A proxy given one node where the engine needs its own client: Redis answers MOVED (a Cluster
+ * node) or READONLY (a replica). The proxy still answers 200 (the events wait in its outbox),
+ * says why it is not ready, and counts its failed replays by reason; restarted with the right
+ * setting it replays the outbox and every request is counted once.
+ */
+async function misconfigured(
+  wrongUrl: string,
+  fault: string,
+  engine: Pick<Engine, 'env' | 'target'>,
+): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-misconfigured-'));
+  const sim = await createSimulator();
+  const processes: NodeProcess[] = [];
+  const ks = keystems(20);
+  const startProxy = async (env: Record<string, string>) => {
+    const port = await freePort();
+    const proxy = NodeProcess.start(
+      'proxy',
+      'dist/src/main.js',
+      {
+        ...env,
+        PORT: port,
+        SHARDS,
+        PACCURATE_URL: sim.url,
+        CACHE_TTL_SECONDS: 0,
+        SQLITE_PATH: path.join(dir, 'stats.db'),
+        OUTBOX_DIR: path.join(dir, 'outbox'),
+        ENQUEUE_TIMEOUT_MS: 300,
+      },
+      ['proxy'],
+    );
+    processes.push(proxy);
+    await waitFor(() => proxy.output().includes('pacproxy listening'), {
+      timeoutMs: 30_000,
+      what: 'the proxy',
+    });
+    return { proxy, port };
+  };
+  const metricText = async (port: number) => (await request(`http://127.0.0.1:${port}/metrics`)).body.text();
+  const store = new SqliteStore({ path: path.join(dir, 'stats.db') });
+  try {
+    const wrong = await startProxy({ REDIS_URL: wrongUrl });
+    expect((await sendPacks(wrong.port, ks)).filter((s) => s !== 200)).toEqual([]);
+    await waitFor(
+      async () =>
+        new RegExp(`^pacproxy_outbox_replay_failures_total\\{reason="${fault}"\\} [1-9]`, 'm').test(
+          await metricText(wrong.port),
+        ),
+      { what: `replay failures counted as ${fault}` },
+    );
+    const readyz = await request(`http://127.0.0.1:${wrong.port}/readyz`);
+    expect(readyz.statusCode).toBe(503);
+    expect(((await readyz.body.json()) as { Message: string }).Message).toContain(`(${fault})`);
+    // the first failures may be timeouts (the connection reconnecting), so any reason counts here
+    expect(await metricText(wrong.port)).toMatch(/^pacproxy_enqueue_failures_total\{reason="\w+"\} [1-9]/m);
+    await wrong.proxy.stop();
+
+    const right = await startProxy(engine.env);
+    processes.push(
+      NodeProcess.start('worker', 'dist/workers/main.js', {
+        ...engine.env,
+        SHARDS,
+        SQLITE_PATH: path.join(dir, 'stats.db'),
+        FLUSH_INTERVAL_MS: 200,
+      }),
+    );
+    await store.init();
+    await waitFor(async () => (await store.getSummary()).totalRequests === ks.length, {
+      timeoutMs: 60_000,
+      what: 'the outbox replayed and counted',
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${processes.map((p) => p.output()).join('\n')}`);
+    });
+    const counted = await countedRequests(store, ks);
+    for (const k of ks) expect(counted.get(k)).toBe(1);
+    const ready = await request(`http://127.0.0.1:${right.port}/readyz`);
+    await ready.body.dump();
+    expect(ready.statusCode).toBe(200);
+    expect((await jobsLeft(engine.target)).failed).toBe(0);
+  } finally {
+    await Promise.all(processes.map((p) => p.kill()));
+    await store.close();
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('pipeline on a Redis Cluster (3 masters, 3 replicas)', () => {
   let cluster: RedisCluster;
   beforeAll(async () => {
@@ -221,20 +312,33 @@ describe('pipeline on a Redis Cluster (3 masters, 3 replicas)', () => {
   });
   afterAll(() => cluster?.stop());
 
+  const clusterEngine = () => ({
+    env: { REDIS_CLUSTER_NODES: cluster.seeds },
+    target: {
+      shape: 'cluster',
+      nodes: cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
+      tls: false,
+    } satisfies RedisTarget,
+  });
+
+  it('a proxy given one cluster node as REDIS_URL is not ready (MOVED) and loses nothing', async () => {
+    const node = await cluster.masterOf(shardLayout(0).leaseKey);
+    // some shards live on this node and some do not: the others answer MOVED
+    await misconfigured(`redis://127.0.0.1:${node.port}`, 'MOVED', clusterEngine());
+  }, 120_000);
+
   it('counts 2,400 requests exactly while the master of a shard is SIGKILLed and its replica promoted', async () => {
+    let victim: RedisProcess | undefined;
     await failoverUnderTraffic({
-      env: { REDIS_CLUSTER_NODES: cluster.seeds },
-      target: {
-        shape: 'cluster',
-        nodes: cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
-        tls: false,
-      },
+      ...clusterEngine(),
       killMaster: async () => {
-        const victim = await cluster.masterOf(shardLayout(0).leaseKey);
+        victim = await cluster.masterOf(shardLayout(0).leaseKey);
         await victim.kill();
         return victim;
       },
-      failedOver: () => cluster.healthy(),
+      failedOver: async () =>
+        (await cluster.masterOf(shardLayout(0).leaseKey).catch(() => victim)) !== victim &&
+        (await cluster.healthy()),
       stop: () => cluster.stop(),
     });
   }, 240_000);
@@ -247,16 +351,24 @@ describe('pipeline on Sentinel (master, replica, three sentinels)', () => {
   });
   afterAll(() => set?.stop());
 
+  const master = RedisSentinelSet.MASTER_NAME;
+  const sentinelEngine = () => ({
+    env: { REDIS_SENTINELS: set.seeds, REDIS_SENTINEL_MASTER: master },
+    target: {
+      shape: 'sentinel',
+      sentinels: set.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
+      master,
+      tls: false,
+    } satisfies RedisTarget,
+  });
+
+  it('a proxy given the replica as REDIS_URL is not ready (READONLY) and loses nothing', async () => {
+    await misconfigured(set.replica.url, 'READONLY', sentinelEngine());
+  }, 120_000);
+
   it('counts 2,400 requests exactly while the master is SIGKILLed and Sentinel promotes the replica', async () => {
-    const master = RedisSentinelSet.MASTER_NAME;
     await failoverUnderTraffic({
-      env: { REDIS_SENTINELS: set.seeds, REDIS_SENTINEL_MASTER: master },
-      target: {
-        shape: 'sentinel',
-        sentinels: set.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
-        master,
-        tls: false,
-      },
+      ...sentinelEngine(),
       killMaster: async () => {
         await set.master.kill();
         return set.master;
