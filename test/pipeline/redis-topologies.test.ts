@@ -29,6 +29,7 @@ const SHARDS = 16;
 const REQUESTS = 2400;
 const KEYSTEMS = keystems(60);
 const PROBE_KEYSTEM = 'probe-0000';
+const ADMIN_TOKEN = 'topology-test-admin-token';
 
 interface Engine {
   /** the settings naming it (REDIS_CLUSTER_NODES or REDIS_SENTINELS + REDIS_SENTINEL_MASTER) */
@@ -75,7 +76,9 @@ class Pipeline {
           ...env,
           PORT: port,
           PACCURATE_URL: p.sim.url,
-          CACHE_TTL_SECONDS: 0,
+          // the request cache and the keystem memory live in the same Redis: through the failover too
+          CACHE_TTL_SECONDS: 60,
+          ADMIN_TOKEN,
           OUTBOX_DIR: path.join(dir, `${name}-outbox`),
           ENQUEUE_TIMEOUT_MS: 300,
         },
@@ -161,6 +164,19 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
       .then((s) => ((restDoneMs = Date.now() - killedAt), s));
     const killedAt = Date.now();
     const victim = await engine.killMaster();
+    // the outbox shrinks only when a replay went through: the first shrink is Redis taking events again
+    const firstReplayMs = p.ports.map(async (port) => {
+      let deepest = 0;
+      await waitFor(
+        async () => {
+          const depth = await p.metric(port, 'pacproxy_outbox_depth');
+          deepest = Math.max(deepest, depth);
+          return depth < deepest;
+        },
+        { timeoutMs: 90_000, intervalMs: 100, what: 'a replay' },
+      );
+      return Date.now() - killedAt;
+    });
     let failedOverMs = NaN;
     const failover = waitFor(() => engine.failedOver(), {
       timeoutMs: 90_000,
@@ -185,6 +201,7 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
     });
     const recoveredMs = Date.now() - killedAt;
     await failover;
+    const replayedMs = Math.max(...(await Promise.all(firstReplayMs)));
     statuses.push(...(await rest));
     const outboxed =
       (await p.metric(p.ports[0]!, 'pacproxy_events_outboxed_total')) +
@@ -202,8 +219,9 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
     const countedAllMs = Date.now() - killedAt;
     process.stdout.write(
       `[${engine.env.REDIS_CLUSTER_NODES ? 'cluster' : 'sentinel'}] master on port ${victim.port} SIGKILLed: ` +
-        `the engine failed over after ${(failedOverMs / 1000).toFixed(1)} s, proxies back on Redis after ${(recoveredMs / 1000).toFixed(1)} s, everything counted after ` +
-        `${(countedAllMs / 1000).toFixed(1)} s; ${outboxed} events went through the outboxes; traffic ended ${restDoneMs}\n`,
+        `the engine failed over after ${(failedOverMs / 1000).toFixed(1)} s, ` +
+        `both proxies' outboxes replaying into Redis after ${(replayedMs / 1000).toFixed(1)} s, proxies back on Redis after ${(recoveredMs / 1000).toFixed(1)} s, everything counted after ` +
+        `${(countedAllMs / 1000).toFixed(1)} s; ${outboxed} events went through the outboxes (traffic ended after ${(restDoneMs / 1000).toFixed(1)} s)\n`,
     );
 
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
@@ -211,7 +229,17 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
     for (const k of KEYSTEMS) expect(counted.get(k)).toBe(REQUESTS / KEYSTEMS.length);
     expect(counted.get(PROBE_KEYSTEM)).toBe(probes);
     expect((await jobsLeft(engine.target)).failed).toBe(0);
-    for (const port of p.ports) expect(await p.ready(port)).toBe(true);
+    for (const port of p.ports) {
+      expect(await p.ready(port)).toBe(true);
+      // the queue gauges read every shard queue, Bull Board lists them, the cache answered hits
+      expect(await p.metric(port, 'pacproxy_queue_stats_up')).toBe(1);
+      expect(await p.metric(port, 'pacproxy_cache_lookups_total\\{result="hit"\\}')).toBeGreaterThan(0);
+      const board = await request(`http://127.0.0.1:${port}/admin/queues/api/queues`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      const { queues } = (await board.body.json()) as { queues: Array<{ name: string }> };
+      expect(queues).toHaveLength(SHARDS + 1);
+    }
   } finally {
     await p.close();
   }
