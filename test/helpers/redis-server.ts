@@ -1,7 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { clusterNodeArgs, createCluster, redisCli } from '../../ops/bench/lib/redis';
 import { answersPing, redisServerArgs } from '../../src/runtime/local-redis';
 import { freePort } from './net';
 import { waitFor } from './wait';
@@ -109,16 +110,6 @@ export class RedisProcess {
   }
 }
 
-/** Runs redis-cli with the arguments; resolves with its output, rejects when it fails. */
-export function redisCli(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('redis-cli', args, { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`redis-cli ${args.join(' ')}: ${err.message} ${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
-
 /** Short timeouts, so a dead master is noticed and replaced in a few seconds. */
 export const FAILOVER_AFTER_MS = 2000;
 
@@ -130,23 +121,12 @@ export class RedisCluster {
   private constructor(readonly nodes: RedisProcess[]) {}
 
   static async start(masters = 3): Promise<RedisCluster> {
-    const args = [
-      ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
-      ...['--cluster-node-timeout', String(FAILOVER_AFTER_MS)],
-    ];
     const nodes: RedisProcess[] = [];
     try {
-      for (let i = 0; i < masters * 2; i++) nodes.push(await RedisProcess.start(args));
+      for (let i = 0; i < masters * 2; i++)
+        nodes.push(await RedisProcess.start(clusterNodeArgs(FAILOVER_AFTER_MS)));
+      await createCluster(nodes.map((n) => n.address));
       const cluster = new RedisCluster(nodes);
-      await redisCli([
-        '--cluster',
-        'create',
-        ...nodes.map((n) => n.address),
-        '--cluster-replicas',
-        '1',
-        '--cluster-yes',
-      ]);
-      await waitFor(() => cluster.healthy(), { timeoutMs: 30_000, what: 'cluster_state:ok on every node' });
       return cluster;
     } catch (err) {
       await Promise.all(nodes.map((n) => n.stop()));
