@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './log/logger';
 import { Metrics } from './metrics/metrics';
-import { configuredRedis, redisTarget } from './queue/redis';
+import { configuredRedis, describeRedis, redisTarget } from './queue/redis';
 import { localRedis } from './runtime/local-redis';
 import { startProxy } from './runtime/proxy-role';
 import { onShutdownSignal } from './runtime/shutdown';
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     role === 'all'
       ? await localRedis({ target: configuredRedis(config), dataDir: './data/redis', logger })
       : { target: redisTarget(config), close: async () => undefined };
+  logger.info({ redis: describeRedis(redis.target) }, 'Redis');
   const store = createStore(config, logger);
   await store.init();
   const proxy = await startProxy({ config, logger, metrics, redis: redis.target, store });

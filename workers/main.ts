@@ -4,7 +4,7 @@ import { Metrics } from '../src/metrics/metrics';
 import { boundHeapGrowth } from '../src/runtime/heap';
 import { serveMetrics } from '../src/runtime/metrics-server';
 import { onShutdownSignal } from '../src/runtime/shutdown';
-import { redisTarget } from '../src/queue/redis';
+import { describeRedis, redisTarget } from '../src/queue/redis';
 import { createStore } from '../src/store';
 import { ShardWorker } from './worker';
 
@@ -21,9 +21,11 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   const store = createStore(config, logger);
   await store.init();
+  const redis = redisTarget(config);
+  logger.info({ redis: describeRedis(redis) }, 'Redis');
   const worker = new ShardWorker({
     config,
-    redis: redisTarget(config),
+    redis,
     store,
     logger,
     metrics,
