@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { portOpen } from '../../ops/bench/lib/net';
 import { clusterNodeArgs, createCluster, redisCli } from '../../ops/bench/lib/redis';
 import { answersPing, redisServerArgs } from '../../src/runtime/local-redis';
 import { freePort } from './net';
@@ -76,7 +77,9 @@ export class RedisProcess {
     child.once('exit', () => {
       if (this.child === child) this.child = null;
     });
-    await waitFor(() => answersPing(this.port), { timeoutMs: 10_000, what: `redis-server on ${this.port}` });
+    // a server with a password answers PING with NOAUTH: there, an open port is the sign
+    const up = this.args.includes('--requirepass') ? () => portOpen(this.port) : () => answersPing(this.port);
+    await waitFor(up, { timeoutMs: 10_000, what: `redis-server on ${this.port}` });
   }
 
   /** SIGKILL: the crash case. Resolves once the process is gone. */

@@ -9,7 +9,7 @@ import { createRedis, type RedisTarget } from '../../src/queue/redis';
 import { shardLayout } from '../../src/queue/shard';
 import { SqliteStore } from '../../src/store/sqlite';
 import { freePort } from '../helpers/net';
-import { RedisCluster, RedisSentinelSet, type RedisProcess } from '../helpers/redis-server';
+import { RedisCluster, RedisProcess, RedisSentinelSet } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { keystems } from './support/events';
 import { countedRequests, jobsLeftIn } from './support/totals';
@@ -406,4 +406,46 @@ describe('pipeline on Sentinel (master, replica, three sentinels)', () => {
     });
     expect(await set.masterPort()).toBe(set.replica.port);
   }, 240_000);
+});
+
+describe('a Redis with a password (REDIS_PASSWORD)', () => {
+  it('is used by the proxy, and the password appears in no log line', async () => {
+    const password = 'not-in-any-log-7f3a';
+    const server = await RedisProcess.start(['--requirepass', password]);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-password-'));
+    const sim = await createSimulator();
+    const port = await freePort();
+    const proxy = NodeProcess.start(
+      'proxy',
+      'dist/src/main.js',
+      {
+        REDIS_URL: server.url,
+        REDIS_PASSWORD: password,
+        PORT: port,
+        PACCURATE_URL: sim.url,
+        SQLITE_PATH: path.join(dir, 'stats.db'),
+        OUTBOX_DIR: path.join(dir, 'outbox'),
+        LOG_LEVEL: 'debug',
+      },
+      ['proxy'],
+    );
+    try {
+      await waitFor(() => proxy.output().includes('pacproxy listening'), {
+        timeoutMs: 30_000,
+        what: 'the proxy',
+      });
+      expect(await sendPacks(port, keystems(5))).toEqual([200, 200, 200, 200, 200]);
+      const metrics = await (await request(`http://127.0.0.1:${port}/metrics`)).body.text();
+      expect(metrics).toMatch(/^pacproxy_events_enqueued_total 5$/m);
+      const ready = await request(`http://127.0.0.1:${port}/readyz`);
+      await ready.body.dump();
+      expect(ready.statusCode).toBe(200);
+      expect(proxy.output()).not.toContain(password);
+    } finally {
+      await proxy.kill();
+      await sim.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
