@@ -4,13 +4,14 @@ import { exitOnStartFailure, stopOnSignal } from '../src/lifecycle/signals';
 import { localRedis } from '../src/local-redis/local-redis';
 import { createLogger } from '../src/log/logger';
 import { Metrics } from '../src/metrics/metrics';
+import { configuredRedis, describeRedis, redisTarget } from '../src/queue/redis';
 import { startProxy } from '../src/roles/proxy-role';
 import { createStore } from '../src/store';
 import { startWorker } from '../workers/worker-role';
 
 /**
  * `npm start` (no argument): proxy and shard workers in one process, SQLite in ./data, Redis
- * from REDIS_URL, 127.0.0.1:6379 or a private redis-server (src/local-redis).
+ * from REDIS_URL (or REDIS_CLUSTER_NODES, REDIS_SENTINELS), 127.0.0.1:6379 or a private redis-server (src/local-redis).
  * `npm run start:proxy` (argument `proxy`): the proxy alone, on REDIS_URL (default
  * 127.0.0.1:6379); its workers run elsewhere (`npm run start:worker`, bin/worker.ts).
  * SIGTERM/SIGINT: the stop of README "Stopping", within SHUTDOWN_TIMEOUT_MS.
@@ -35,20 +36,21 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   const redis =
     role === 'all'
-      ? await localRedis({ url: config.REDIS_URL, dataDir: './data/redis', logger })
-      : { url: config.REDIS_URL ?? 'redis://127.0.0.1:6379', close: async () => undefined };
+      ? await localRedis({ target: configuredRedis(config), dataDir: './data/redis', logger })
+      : { target: redisTarget(config), close: async () => undefined };
+  logger.info({ redis: describeRedis(redis.target) }, 'Redis');
   closing.push({ name: 'private redis-server', run: () => redis.close() });
   const store = createStore(config, logger);
   closing.unshift({ name: 'store', run: () => store.close() });
   await store.init();
-  const proxy = await startProxy({ config, logger, metrics, redisUrl: redis.url, store });
+  const proxy = await startProxy({ config, logger, metrics, redis: redis.target, store });
   proxySteps.push(...proxy.shutdownSteps(timeoutMs));
   if (role === 'all') {
     const worker = await startWorker({
       config,
       logger,
       metrics,
-      redisUrl: redis.url,
+      redis: redis.target,
       store,
       serveMetrics: false,
     });

@@ -4,12 +4,14 @@ import type { ShutdownStep } from '../src/lifecycle/shutdown';
 import { exitOnStartFailure, stopOnSignal } from '../src/lifecycle/signals';
 import { createLogger } from '../src/log/logger';
 import { Metrics } from '../src/metrics/metrics';
+import { describeRedis, redisTarget } from '../src/queue/redis';
 import { createStore } from '../src/store';
 import { startWorker } from '../workers/worker-role';
 
 /**
  * The worker process (`npm run start:worker`): shard consumers writing to the store, leases in
- * the Redis of REDIS_URL (default 127.0.0.1:6379), /metrics and /readyz on METRICS_PORT.
+ * the Redis of REDIS_URL (default 127.0.0.1:6379) or of REDIS_CLUSTER_NODES / REDIS_SENTINELS,
+ * /metrics and /readyz on METRICS_PORT.
  * SIGTERM/SIGINT: the stop of README "Stopping", within SHUTDOWN_TIMEOUT_MS.
  */
 async function main(): Promise<void> {
@@ -24,8 +26,9 @@ async function main(): Promise<void> {
   const store = createStore(config, logger);
   steps.push({ name: 'store', run: () => store.close() });
   await store.init();
-  const redisUrl = config.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const worker = await startWorker({ config, logger, metrics, redisUrl, store, serveMetrics: true });
+  const redis = redisTarget(config);
+  logger.info({ redis: describeRedis(redis) }, 'Redis');
+  const worker = await startWorker({ config, logger, metrics, redis, store, serveMetrics: true });
   steps.unshift(...worker.shutdownSteps(timeoutMs));
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/queue/redis';
 
 /**
  * Redis-side batch operations on one BullMQ queue: take up to N waiting jobs into `active`
@@ -121,7 +121,7 @@ export interface TakenJob {
 }
 
 export interface JobBatchesOptions {
-  connection: Redis;
+  connection: RedisClient;
   /** BullMQ's key of the queue's part (`worker.toKey`), e.g. `bull:stats-3:wait` for 'wait' */
   toKey: (type: string) => string;
   /** the lock token of the jobs taken and completed */
@@ -139,7 +139,7 @@ export interface RefusedCompletion {
   code: number;
 }
 
-type BatchCommands = Redis & {
+type BatchCommands = RedisClient & {
   pacproxyTakeJobs(...args: string[]): Promise<string[]>;
   pacproxyCompleteJobs(...args: string[]): Promise<number[]>;
 };

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { StepIncompleteError } from '../src/lifecycle/shutdown';
+import type { RedisClient } from '../src/queue/redis';
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
 import { MEMBERS_KEY, fnv1a32, shardLayout } from '../src/queue/shard';
@@ -29,7 +29,7 @@ export interface ShardOwner {
 
 export interface LeaseManagerOptions {
   /** a fail-fast connection (src/queue/redis.ts) */
-  redis: Redis;
+  redis: RedisClient;
   workerId: string;
   shards: number;
   leaseTtlMs: number;
@@ -82,7 +82,7 @@ export function shareOf(workerId: string, liveIds: readonly string[], shards: nu
 }
 
 export class LeaseManager {
-  private readonly redis: Redis & LeaseCommands;
+  private readonly redis: RedisClient & LeaseCommands;
   private readonly tickMs: number;
   /** shard → local deadline: past it another worker may hold the lease */
   private readonly owned = new Map<number, number>();
@@ -98,7 +98,7 @@ export class LeaseManager {
     for (const [name, script] of Object.entries(SCRIPTS)) {
       if (!(name in opts.redis)) opts.redis.defineCommand(name, script);
     }
-    this.redis = opts.redis as Redis & LeaseCommands;
+    this.redis = opts.redis as RedisClient & LeaseCommands;
     // Five beats per TTL: a dead worker's shards move within a fifth of a TTL after it expires.
     this.tickMs = Math.max(50, Math.floor(opts.leaseTtlMs / 5));
   }

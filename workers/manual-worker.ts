@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/queue/redis';
 import type { ShardLayout } from '../src/queue/shard';
 
 /**
@@ -9,7 +9,7 @@ import type { ShardLayout } from '../src/queue/shard';
  */
 export function createManualWorker(
   layout: ShardLayout,
-  connection: Redis,
+  connection: RedisClient,
   workerId: string,
   lockDurationMs: number,
 ): Worker {

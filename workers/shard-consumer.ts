@@ -1,5 +1,5 @@
 import type { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from '../src/queue/redis';
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
 import { decodeJob } from '../src/queue/event-codec';
@@ -18,7 +18,7 @@ export interface ShardConsumerOptions {
   workerId: string;
   /** the worker process's BullMQ connection (src/queue/redis.ts, use 'worker'); the consumer
    * talks over a duplicate of its own, so its round trips do not queue behind other shards' */
-  connection: Redis;
+  connection: RedisClient;
   store: StatsStore;
   deadLetters: Queue;
   flushIntervalMs: number;
@@ -56,7 +56,7 @@ interface Decoded {
 export class ShardConsumer {
   private readonly log: Logger;
   private readonly token: string;
-  private readonly connection: Redis;
+  private readonly connection: RedisClient;
   private readonly worker: Worker;
   private readonly jobs: JobBatches;
   private loop: Promise<void> | null = null;
@@ -69,8 +69,7 @@ export class ShardConsumer {
   constructor(private readonly opts: ShardConsumerOptions) {
     this.log = opts.logger.child({ shard: opts.shard, epoch: opts.epoch });
     this.token = `${opts.workerId}:${opts.shard}:${opts.epoch}`;
-    this.connection = opts.connection.duplicate({
-      connectionName: `pacproxy-shard-${opts.shard}`,
+    this.connection = duplicateRedis(opts.connection, `pacproxy-shard-${opts.shard}`, {
       enableAutoPipelining: true,
     });
     this.worker = createManualWorker(

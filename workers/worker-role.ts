@@ -2,6 +2,7 @@ import type { Config } from '../src/config';
 import type { ShutdownStep } from '../src/lifecycle/shutdown';
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
+import type { RedisTarget } from '../src/queue/redis';
 import type { StatsStore } from '../src/store/types';
 import { serveMetrics, type MetricsServer } from './metrics-server';
 import { ShardWorker } from './worker';
@@ -10,7 +11,8 @@ export interface WorkerRoleOptions {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  redisUrl: string;
+  /** the Redis: a URL (one node) or any shape of src/queue/redis.ts */
+  redis: RedisTarget | string;
   store: StatsStore;
   /** the worker alone serves /metrics and /readyz on METRICS_PORT; beside the proxy, the proxy does */
   serveMetrics: boolean;
@@ -26,8 +28,8 @@ export interface WorkerRole {
 
 /** The worker role's composition root: shard worker and, when alone, its metrics server. */
 export async function startWorker(options: WorkerRoleOptions): Promise<WorkerRole> {
-  const { config, logger, metrics, redisUrl, store } = options;
-  const worker = new ShardWorker({ config, redisUrl, store, logger, metrics });
+  const { config, logger, metrics, redis, store } = options;
+  const worker = new ShardWorker({ config, redis, store, logger, metrics });
   let server: MetricsServer | null = null;
   if (options.serveMetrics) {
     server = await serveMetrics({

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { createRedis, type RedisClient, type RedisTarget } from '../src/queue/redis';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Config } from '../src/config';
@@ -7,7 +7,6 @@ import { runShutdown, type ShutdownReport, type ShutdownStep } from '../src/life
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
 import { createDeadLetterQueue } from '../src/queue/queues';
-import { createRedis } from '../src/queue/redis';
 import type { StatsStore } from '../src/store/types';
 import { LeaseManager, type ShardOwner } from './lease-manager';
 import { ShardConsumer } from './shard-consumer';
@@ -15,7 +14,8 @@ import { StoreHealth, type Readiness } from './store-health';
 
 export interface ShardWorkerOptions {
   config: Pick<Config, 'SHARDS' | 'FLUSH_INTERVAL_MS' | 'FLUSH_MAX_JOBS' | 'LEASE_TTL_MS'>;
-  redisUrl: string;
+  /** the Redis (a URL: one node) */
+  redis: RedisTarget | string;
   store: StatsStore;
   logger: Logger;
   metrics?: Metrics;
@@ -31,8 +31,8 @@ export interface ShardWorkerOptions {
  */
 export class ShardWorker implements ShardOwner {
   readonly workerId: string;
-  private readonly bullConnection: Redis;
-  private readonly leaseConnection: Redis;
+  private readonly bullConnection: RedisClient;
+  private readonly leaseConnection: RedisClient;
   private readonly deadLetters: Queue;
   private readonly leases: LeaseManager;
   private readonly consumers = new Map<number, ShardConsumer>();
@@ -42,8 +42,8 @@ export class ShardWorker implements ShardOwner {
   constructor(private readonly opts: ShardWorkerOptions) {
     this.workerId = opts.workerId ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.log = opts.logger.child({ workerId: this.workerId });
-    this.bullConnection = createRedis(opts.redisUrl, 'worker', 'pacproxy-worker', this.log);
-    this.leaseConnection = createRedis(opts.redisUrl, 'fail-fast', 'pacproxy-leases', this.log);
+    this.bullConnection = createRedis(opts.redis, 'worker', 'pacproxy-worker', this.log);
+    this.leaseConnection = createRedis(opts.redis, 'fail-fast', 'pacproxy-leases', this.log);
     this.deadLetters = createDeadLetterQueue(this.bullConnection);
     this.leases = new LeaseManager({
       redis: this.leaseConnection,

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,14 +9,14 @@ import { encodeJob, jobName } from '../../src/queue/event-codec';
 import { Outbox } from '../../src/queue/outbox';
 import { QueueSink } from '../../src/queue/producer';
 import { STATS_JOB_OPTIONS, createShardQueues } from '../../src/queue/queues';
-import { createRedis } from '../../src/queue/redis';
+import { createRedis, parseNodeList, type RedisClient, type RedisTarget } from '../../src/queue/redis';
 import { shardLayout, shardOf } from '../../src/queue/shard';
 import { newEventId } from '../../src/stats/event-id';
 import type { PackEvent } from '../../src/stats/types';
 import { SqliteStore } from '../../src/store/sqlite';
 import { ChildService } from './lib/child';
 import { freePort, portOpen } from './lib/net';
-import { PrivateRedis } from './lib/redis';
+import { PrivateRedis, PrivateRedisCluster } from './lib/redis';
 import { fixed, formatTable } from './lib/table';
 import { Teardown } from './lib/teardown';
 import { evaluatePipelineTargets, printVerdicts, type PipelineFigures } from './target-table';
@@ -28,6 +27,8 @@ import { evaluatePipelineTargets, printVerdicts, type PipelineFigures } from './
  * - drain: EVENTS jobs waiting in the 16 shard queues (paused while filled), then resumed;
  *   time until every queue is empty, with one and with two worker processes (SQLite store,
  *   synchronous=FULL, ledger) — and the store must then hold exactly EVENTS requests;
+ * - cluster: the same drain with two worker processes on a Redis Cluster of three masters (one
+ *   replica each, AOF on every node), so the cost of the cluster client is measured;
  * - baseline: the same number of the same jobs in one queue, drained by BullMQ's default
  *   Worker (concurrency 100, no-op processor) in its own process;
  * - store writes per flush: keystem rows and count rows written (SQLite triggers count them)
@@ -134,9 +135,32 @@ async function drain(queues: readonly Queue[]): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/** The target of REDIS_CLUSTER_NODES=seeds. */
+function clusterTargetOf(seeds: string): RedisTarget {
+  return { shape: 'cluster', nodes: parseNodeList(seeds).nodes, tls: false };
+}
+
+/** The settings that name the Redis to a worker process. */
+function redisEnv(target: RedisTarget): NodeJS.ProcessEnv {
+  switch (target.shape) {
+    case 'node':
+      return { REDIS_URL: target.url };
+    case 'cluster':
+      return { REDIS_CLUSTER_NODES: target.nodes.map((n) => `${n.host}:${n.port}`).join(',') };
+    case 'sentinel':
+      throw new Error('the pipeline bench runs on one node or a Cluster');
+  }
+}
+
+/** FLUSHALL on every master (a Cluster client sends a keyless command to one node only). */
+async function flushAll(redis: RedisClient): Promise<void> {
+  if ('nodes' in redis) await Promise.all(redis.nodes('master').map((n) => n.flushall()));
+  else await redis.flushall();
+}
+
 async function startWorkers(
   n: number,
-  redisUrl: string,
+  target: RedisTarget,
   sqlitePath: string,
 ): Promise<Array<{ svc: ChildService; port: number }>> {
   return Promise.all(
@@ -145,7 +169,7 @@ async function startWorkers(
       const svc = await ChildService.startScript('dist/bin/worker.js', {
         name: `worker-${i + 1}`,
         env: {
-          REDIS_URL: redisUrl,
+          ...redisEnv(target),
           SQLITE_PATH: sqlitePath,
           SHARDS: String(SHARDS),
           METRICS_PORT: String(port),
@@ -160,7 +184,7 @@ async function startWorkers(
 }
 
 /** Every shard leased, split evenly over `owners` workers (the handovers of their start are over). */
-async function leasesBalanced(redis: Redis, owners: number): Promise<boolean> {
+async function leasesBalanced(redis: RedisClient, owners: number): Promise<boolean> {
   const values = await Promise.all(
     Array.from({ length: SHARDS }, (_, s) => redis.get(shardLayout(s).leaseKey)),
   );
@@ -223,13 +247,18 @@ function readWrites(file: string): {
   return result;
 }
 
-async function benchWorkers(n: number, redisUrl: string, redis: Redis, dir: string): Promise<DrainResult> {
-  await redis.flushall();
+async function benchWorkers(
+  n: number,
+  target: RedisTarget,
+  redis: RedisClient,
+  dir: string,
+): Promise<DrainResult> {
+  await flushAll(redis);
   const file = path.join(dir, `drain-${n}-${randomUUID()}.db`);
   await preparedStore(file);
   const queues = createShardQueues(redis, SHARDS);
   await fill(queues, (k) => queues[shardOf(k, SHARDS)]!);
-  const workers = await startWorkers(n, redisUrl, file);
+  const workers = await startWorkers(n, target, file);
   try {
     while (!(await leasesBalanced(redis, n))) await sleep(50);
     const seconds = await drain(queues);
@@ -239,7 +268,7 @@ async function benchWorkers(n: number, redisUrl: string, redis: Redis, dir: stri
     await Promise.all(workers.map((w) => w.svc.stop()));
     const writes = readWrites(file);
     return {
-      label: `pacproxy, ${n} worker process${n > 1 ? 'es' : ''}`,
+      label: `pacproxy, ${n} worker process${n > 1 ? 'es' : ''}${target.shape === 'cluster' ? ', Redis Cluster (3 masters)' : ''}`,
       seconds,
       rate: EVENTS / seconds,
       flushes,
@@ -254,7 +283,7 @@ async function benchWorkers(n: number, redisUrl: string, redis: Redis, dir: stri
   }
 }
 
-async function benchBaseline(redisUrl: string, redis: Redis): Promise<DrainResult> {
+async function benchBaseline(redisUrl: string, redis: RedisClient): Promise<DrainResult> {
   await redis.flushall();
   const [queue] = createShardQueues(redis, 1);
   await fill([queue!], () => queue!);
@@ -286,14 +315,14 @@ function probeKeystems(): string[] {
   return [...probes.values()];
 }
 
-async function benchFreshness(redisUrl: string, redis: Redis, dir: string): Promise<number[]> {
+async function benchFreshness(redisUrl: string, redis: RedisClient, dir: string): Promise<number[]> {
   await redis.flushall();
   const file = path.join(dir, 'freshness.db');
   await preparedStore(file);
   const queues = createShardQueues(redis, SHARDS);
   const outbox = await Outbox.open({ dir: path.join(dir, 'outbox'), logger: log });
   const sink = new QueueSink({ redis, queues, outbox, enqueueTimeoutMs: 500, logger: log });
-  const workers = await startWorkers(2, redisUrl, file);
+  const workers = await startWorkers(2, { shape: 'node', url: redisUrl }, file);
   const reader = new Database(file, { readonly: true });
   const lookup = reader.prepare('SELECT total_requests AS n FROM keystems WHERE keystem = ?');
   const probes = probeKeystems();
@@ -351,6 +380,8 @@ export interface PipelineBenchResult {
   baseline: DrainResult;
   one: DrainResult;
   two: DrainResult;
+  /** two workers on a Redis Cluster of three masters */
+  cluster: DrainResult;
   /** the steady rate of the freshness run, events/s */
   freshnessRate: number;
   /** accepted → visible in the store, ms, sorted */
@@ -367,6 +398,12 @@ export async function runPipelineBench(): Promise<PipelineBenchResult> {
     teardown.add('redis-server', () => server.stop());
     const redis = createRedis(server.url, 'worker', 'bench', log);
     teardown.add('redis connection', () => redis.disconnect());
+    const clusterServers = await PrivateRedisCluster.start(3);
+    teardown.add('redis cluster', () => clusterServers.stop());
+    const clusterTarget = clusterTargetOf(clusterServers.seeds);
+    const clusterRedis = createRedis(clusterTarget, 'worker', 'bench-cluster', log);
+    teardown.add('redis cluster connection', () => clusterRedis.disconnect());
+    const node: RedisTarget = { shape: 'node', url: server.url };
 
     process.stdout.write(
       `pipeline bench: ${EVENTS} events in jobs of ${EVENTS_PER_JOB}, ${KEYSTEMS} keystems, ${SHARDS} shards, ` +
@@ -376,16 +413,18 @@ export async function runPipelineBench(): Promise<PipelineBenchResult> {
     let baseline: DrainResult | undefined;
     let one: DrainResult | undefined;
     let two: DrainResult | undefined;
+    let cluster: DrainResult | undefined;
     const best = (a: DrainResult | undefined, b: DrainResult) => (a && a.rate >= b.rate ? a : b);
     for (let round = 0; round < ROUNDS; round++) {
       baseline = best(baseline, await benchBaseline(server.url, redis));
-      one = best(one, await benchWorkers(1, server.url, redis, dir));
-      two = best(two, await benchWorkers(2, server.url, redis, dir));
+      one = best(one, await benchWorkers(1, node, redis, dir));
+      two = best(two, await benchWorkers(2, node, redis, dir));
+      cluster = best(cluster, await benchWorkers(2, clusterTarget, clusterRedis, dir));
     }
-    if (!baseline || !one || !two) throw new Error('BENCH_ROUNDS must be at least 1');
+    if (!baseline || !one || !two || !cluster) throw new Error('BENCH_ROUNDS must be at least 1');
     const fresh = await benchFreshness(server.url, redis, dir);
 
-    const rows = [baseline, one, two].map((r) => [
+    const rows = [baseline, one, two, cluster].map((r) => [
       r.label,
       fixed(r.seconds, 2),
       fixed(r.rate),
@@ -428,6 +467,7 @@ export async function runPipelineBench(): Promise<PipelineBenchResult> {
       baseline,
       one,
       two,
+      cluster,
       freshnessRate: RATE,
       freshness: fresh,
     };

@@ -1,8 +1,7 @@
-import { Redis } from 'ioredis';
 import type { Logger } from '../log/logger';
 import { OutageLog } from '../log/outage-log';
 import type { Metrics } from '../metrics/metrics';
-import { redisOptions } from '../queue/redis';
+import { connectRedis, redisOptions, type RedisClient, type RedisTarget } from '../queue/redis';
 import { usedKeyStemOf } from '../stats/paccurate';
 import {
   CacheEntryError,
@@ -20,7 +19,8 @@ export interface CachedAnswer extends StoredAnswer {
 }
 
 export interface RequestCacheOptions {
-  redisUrl: string;
+  /** the Redis (a URL: one node) */
+  redis: RedisTarget | string;
   /** 0 turns the cache off: no connection, every lookup is "off" */
   ttlSeconds: number;
   /** answers with a bigger body are not stored */
@@ -37,7 +37,7 @@ export interface RequestCacheOptions {
  * slow or corrupt cache reads as a miss, and writes are fire-and-forget.
  */
 export class RequestCache {
-  private readonly redis: Redis | null;
+  private readonly redis: RedisClient | null;
   private readonly ttlSeconds: number;
   private readonly maxBytes: number;
   private readonly logger: Logger;
@@ -57,7 +57,7 @@ export class RequestCache {
     // Redis outage or stall costs the hot path at most `commandTimeoutMs`.
     this.redis =
       this.ttlSeconds > 0
-        ? new Redis(options.redisUrl, {
+        ? connectRedis(options.redis, {
             ...redisOptions('fail-fast', 'pacproxy-cache'),
             commandTimeout: options.commandTimeoutMs ?? 250,
           })

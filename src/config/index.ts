@@ -11,6 +11,13 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+/** `h1:p1,h2:p2,…`, each optionally `redis://` or `rediss://` (TLS) in front. */
+const hostPortList = z
+  .string()
+  .regex(
+    /^\s*(rediss?:\/\/)?[^\s:,/]+:\d{1,5}\s*(,\s*(rediss?:\/\/)?[^\s:,/]+:\d{1,5}\s*)*$/,
+    'a comma-separated list of host:port',
+  );
 
 const size = z.string().regex(/^\d+(b|kb|mb)?$/i, 'a size such as 512kb or 10mb');
 
@@ -24,6 +31,10 @@ const schema = z.object({
   PACCURATE_TIMEOUT_MS: int(1).default(30_000),
   BODY_LIMIT: size.default('10mb'),
   REDIS_URL: optionalString.pipe(z.string().url().optional()),
+  REDIS_CLUSTER_NODES: optionalString.pipe(hostPortList.optional()),
+  REDIS_SENTINELS: optionalString.pipe(hostPortList.optional()),
+  REDIS_SENTINEL_MASTER: optionalString,
+  REDIS_PASSWORD: optionalString,
   STORE: z.enum(['sqlite', 'mongodb']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/pacproxy.db'),
   MONGODB_URL: optionalString.pipe(z.string().url().optional()),
@@ -77,6 +88,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `invalid configuration: ${name}: at least ${MIN_TOKEN_LENGTH} characters (e.g. openssl rand -hex 24)`,
       );
     }
+  }
+  const redisShapes = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const;
+  const set = redisShapes.filter((name) => config[name] !== undefined);
+  if (set.length > 1) {
+    throw new ConfigError(
+      `invalid configuration: ${set.join(', ')}: set at most one of them (one Redis, a Redis Cluster, or Sentinel)`,
+    );
+  }
+  if ((config.REDIS_SENTINELS === undefined) !== (config.REDIS_SENTINEL_MASTER === undefined)) {
+    throw new ConfigError(
+      'invalid configuration: REDIS_SENTINELS and REDIS_SENTINEL_MASTER: set both (the sentinels and the master name) or neither',
+    );
   }
   if (config.STORE === 'mongodb' && !config.MONGODB_URL) {
     throw new ConfigError('invalid configuration: MONGODB_URL: required when STORE=mongodb');

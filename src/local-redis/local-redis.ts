@@ -4,18 +4,20 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../log/logger';
+import type { RedisTarget } from '../queue/redis';
 import { freePort } from '../util/free-port';
 import type { ErrorCode } from '../errors/registry';
 
 /**
- * The Redis `npm start` uses: REDIS_URL when set; else one answering on 127.0.0.1:6379; else a
+ * The Redis `npm start` uses: the configured one when set (REDIS_URL, REDIS_CLUSTER_NODES or
+ * REDIS_SENTINELS); else one answering on 127.0.0.1:6379; else a
  * private `redis-server` child configured as the pipeline needs it (AOF on, fsync every
  * second, noeviction), its data in ./data/redis, on port 6380 (or any free port if taken),
  * stopped with the process. Without redis-server installed, a clear error names the package.
  */
 
 export interface RedisEndpoint {
-  url: string;
+  target: RedisTarget;
   /** stops the private redis-server, if one was started */
   close(): Promise<void>;
 }
@@ -29,8 +31,8 @@ export class RedisUnavailableError extends Error {
 }
 
 export interface LocalRedisOptions {
-  /** REDIS_URL */
-  url: string | undefined;
+  /** the configured Redis (configuredRedis), if any */
+  target: RedisTarget | undefined;
   /** folder of the private server's AOF (./data/redis) */
   dataDir: string;
   logger: Logger;
@@ -44,11 +46,11 @@ export interface LocalRedisOptions {
 
 export async function localRedis(options: LocalRedisOptions): Promise<RedisEndpoint> {
   const nothingToClose = async () => undefined;
-  if (options.url) return { url: options.url, close: nothingToClose };
+  if (options.target) return { target: options.target, close: nothingToClose };
   const { sharedPort = 6379, privatePort = 6380 } = options;
   if (await answersPing(sharedPort)) {
     options.logger.info(`using the Redis on 127.0.0.1:${sharedPort}`);
-    return { url: `redis://127.0.0.1:${sharedPort}`, close: nothingToClose };
+    return { target: nodeAt(sharedPort), close: nothingToClose };
   }
   const dir = path.resolve(options.dataDir);
   mkdirSync(dir, { recursive: true });
@@ -59,7 +61,7 @@ export async function localRedis(options: LocalRedisOptions): Promise<RedisEndpo
   for (const candidate of [left, privatePort]) {
     if (candidate > 0 && (await serverDir(candidate)) === dir) {
       options.logger.info({ port: candidate, dir }, 'using the private redis-server left running');
-      return { url: `redis://127.0.0.1:${candidate}`, close: () => shutdown(candidate) };
+      return { target: nodeAt(candidate), close: () => shutdown(candidate) };
     }
   }
   const port = (await portFree(privatePort)) ? privatePort : await freePort();
@@ -67,7 +69,7 @@ export async function localRedis(options: LocalRedisOptions): Promise<RedisEndpo
   writeFileSync(portFile, `${port}\n`);
   options.logger.info({ port, dir }, 'started a private redis-server (AOF, appendfsync everysec)');
   return {
-    url: `redis://127.0.0.1:${port}`,
+    target: nodeAt(port),
     close: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -75,6 +77,10 @@ export async function localRedis(options: LocalRedisOptions): Promise<RedisEndpo
       await exited;
     },
   };
+}
+
+function nodeAt(port: number): RedisTarget {
+  return { shape: 'node', url: `redis://127.0.0.1:${port}` };
 }
 
 /** The data folder of the Redis answering on the port, or null. */

@@ -37,6 +37,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly enqueueFailures = new Counter({
+    name: 'pacproxy_enqueue_failures_total',
+    help: 'Stats events Redis did not take (they went to the outbox), by reason: a Redis topology fault (MOVED, CROSSSLOT, READONLY, CLUSTERDOWN, …) or unavailable',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxReplayFailures = new Counter({
+    name: 'pacproxy_outbox_replay_failures_total',
+    help: 'Failed attempts to replay the outbox into Redis, by reason: a Redis topology fault or unavailable',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly outboxDepth = new Gauge({
     name: 'pacproxy_outbox_depth',
     help: 'Stats events in the local outbox waiting to be replayed into Redis',

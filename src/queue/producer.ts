@@ -1,18 +1,18 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { OutageLog } from '../log/outage-log';
+import { FAULT_HINTS, topologyFaultOf, type RedisClient, type RedisTopologyFault } from './redis';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { StatsEvent } from '../stats/types';
 import { withTimeout } from '../util/with-timeout';
 import { encodeJob, jobName } from './event-codec';
 import type { Outbox } from './outbox';
-import { classifyRedisFailure } from './redis-failure';
 import { shardOf } from './shard';
 import type { DegradedPart, SinkHealth, StatsSink } from './sink';
 
 export interface QueueSinkOptions {
   /** a fail-fast connection (see redis.ts); the sink does not close it */
-  redis: Redis;
+  redis: RedisClient;
   /** the shard queues, index = shard (createShardQueues) */
   queues: readonly Queue[];
   outbox: Outbox;
@@ -59,10 +59,16 @@ export class QueueSink implements StatsSink {
   private replayTimer: NodeJS.Timeout | null = null;
   private replaying: Promise<void> | null = null;
   private closed = false;
+  private fault: RedisTopologyFault | null = null;
+  private readonly replayOutage: OutageLog;
 
   constructor(private readonly opts: QueueSinkOptions) {
     this.replayIntervalMs = opts.replayIntervalMs ?? 250;
     this.maxEventsPerJob = opts.maxEventsPerJob ?? 100;
+    this.replayOutage = new OutageLog(opts.logger, {
+      down: 'outbox replay failing: Redis does not take the events; they stay in the outbox',
+      up: 'outbox replay working again',
+    });
     this.updateDepth();
     this.scheduleReplay();
   }
@@ -89,6 +95,9 @@ export class QueueSink implements StatsSink {
     try {
       await this.enqueue(event);
     } catch (err) {
+      const fault = topologyFaultOf(err);
+      this.fault = fault ?? this.fault; // a fault is known until Redis takes events again
+      this.opts.metrics?.enqueueFailures.inc({ reason: fault ?? 'unavailable' });
       if (this.redisFailure === null) {
         this.opts.logger.warn({ err }, 'Redis did not take a stats event; using the outbox until it does');
       }
@@ -97,11 +106,16 @@ export class QueueSink implements StatsSink {
       return false;
     }
     this.redisFailure = null;
+    this.fault = null;
     this.opts.metrics?.eventsEnqueued.inc();
     return true;
   }
 
-  /** Accepting while Redis takes events, or while the outbox has room. */
+  /**
+   * Accepting while Redis takes events, or while the outbox has room — unless Redis refuses
+   * events for its topology (a misconfiguration or a failover in progress, not an outage): the
+   * outbox would then never drain, so the proxy is not ready until Redis takes events again.
+   */
   async health(): Promise<SinkHealth> {
     const { redis, outbox, enqueueTimeoutMs } = this.opts;
     const degraded: DegradedPart[] = [];
@@ -112,11 +126,17 @@ export class QueueSink implements StatsSink {
         (err: unknown) => err,
       );
     }
-    const redisFailure = failure === null ? null : classifyRedisFailure(failure);
-    if (redisFailure) degraded.push({ part: 'redis', reason: redisFailure.reason });
+    if (this.fault) {
+      degraded.push({
+        part: 'redis',
+        reason: `Redis refuses stats events (${this.fault}): ${FAULT_HINTS[this.fault]}`,
+      });
+    } else if (failure !== null) {
+      degraded.push({ part: 'redis', reason: failure instanceof Error ? failure.message : String(failure) });
+    }
     const outboxRoom = await outbox.hasRoom();
     if (!outboxRoom) degraded.push({ part: 'outbox', reason: 'no room left on its filesystem' });
-    const accepting = redisFailure === null || (outboxRoom && !redisFailure.misconfigured);
+    const accepting = this.fault === null && (failure === null || outboxRoom);
     return { accepting, degraded };
   }
 
@@ -206,8 +226,13 @@ export class QueueSink implements StatsSink {
       this.redisFailure = null;
       const delivered = await this.opts.outbox.drain((events) => this.enqueueMany(events));
       if (delivered > 0) this.opts.logger.info({ events: delivered }, 'outbox replayed into Redis');
+      this.fault = null;
+      this.replayOutage.recovered();
     } catch (err) {
-      this.opts.logger.debug({ err }, 'outbox replay postponed: Redis not answering');
+      const fault = topologyFaultOf(err);
+      this.fault = fault ?? this.fault; // a fault is known until Redis takes events again
+      this.opts.metrics?.outboxReplayFailures.inc({ reason: fault ?? 'unavailable' });
+      this.replayOutage.failed(err, { fault });
     } finally {
       this.updateDepth();
     }

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { DEAD_LETTER, allShards } from './shard';
 
 /**
@@ -31,7 +31,7 @@ function quiet(queue: Queue): Queue {
 }
 
 /** One BullMQ Queue per shard, index = shard, all over one (shared, pipelined) connection. */
-export function createShardQueues(connection: Redis, shards: number): Queue[] {
+export function createShardQueues(connection: RedisClient, shards: number): Queue[] {
   return allShards(shards).map((layout) =>
     quiet(
       new Queue(layout.queue, {
@@ -45,7 +45,7 @@ export function createShardQueues(connection: Redis, shards: number): Queue[] {
 }
 
 /** Where workers put jobs whose data is not a stats event, with the reason. Nobody consumes it. */
-export function createDeadLetterQueue(connection: Redis): Queue {
+export function createDeadLetterQueue(connection: RedisClient): Queue {
   return quiet(
     new Queue(DEAD_LETTER.queue, {
       connection,

@@ -17,7 +17,7 @@ import type { Metrics } from '../metrics/metrics';
 import { Outbox } from '../queue/outbox';
 import { QueueSink } from '../queue/producer';
 import { createDeadLetterQueue, createShardQueues } from '../queue/queues';
-import { createRedis } from '../queue/redis';
+import { createRedis, type RedisTarget } from '../queue/redis';
 import type { StatsStore } from '../store/types';
 import { KeystemMemory } from '../upstream/keystem-memory';
 import { PaccurateClient } from '../upstream/paccurate-client';
@@ -27,7 +27,8 @@ export interface ProxyRoleOptions {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  redisUrl: string;
+  /** the Redis: a URL (one node) or any shape of src/queue/redis.ts */
+  redis: RedisTarget | string;
   store: StatsStore;
 }
 
@@ -49,8 +50,8 @@ export interface ProxyRole {
  * stats sink into the shard queues with its outbox, keydata, /metrics, /readyz, Bull Board.
  */
 export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> {
-  const { config, logger, metrics, redisUrl, store } = options;
-  const redis = createRedis(redisUrl, 'fail-fast', 'pacproxy-proxy', logger);
+  const { config, logger, metrics, store } = options;
+  const redis = createRedis(options.redis, 'fail-fast', 'pacproxy-proxy', logger);
   const queues = createShardQueues(redis, config.SHARDS);
   const deadLetters = createDeadLetterQueue(redis);
   const outbox = await Outbox.open({ dir: config.OUTBOX_DIR, logger });
@@ -71,7 +72,7 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
   const cache =
     config.CACHE_TTL_SECONDS > 0
       ? new RequestCache({
-          redisUrl,
+          redis: options.redis,
           ttlSeconds: config.CACHE_TTL_SECONDS,
           maxBytes: config.CACHE_MAX_BYTES,
           logger,

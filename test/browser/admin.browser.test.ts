@@ -90,7 +90,7 @@ describe('Bull Board in chromium', () => {
     const config = testConfig({ ADMIN_TOKEN: TOKEN, PACCURATE_URL: sim.url, SHARDS, FLUSH_INTERVAL_MS: 100 });
     store = new SqliteStore({ path: path.join(outboxDir, 'stats.db') });
     await store.init();
-    worker = new ShardWorker({ config, redisUrl: redisProcess.url, store, logger, metrics: new Metrics() });
+    worker = new ShardWorker({ config, redis: redisProcess.url, store, logger, metrics: new Metrics() });
     worker.start();
     const app = createApp({
       config,

@@ -43,7 +43,7 @@ export class CachedProxy {
       CACHE_MAX_BYTES: options.maxBytes ?? 1_048_576,
     });
     this.cache = new RequestCache({
-      redisUrl: options.redisUrl,
+      redis: options.redisUrl,
       ttlSeconds: config.CACHE_TTL_SECONDS,
       maxBytes: config.CACHE_MAX_BYTES,
       logger,

@@ -35,7 +35,7 @@ describe('RequestCache against a real redis-server', () => {
 
   const makeCache = async (overrides: { ttlSeconds?: number; maxBytes?: number } = {}) => {
     const c = new RequestCache({
-      redisUrl: redisProcess.url,
+      redis: redisProcess.url,
       ttlSeconds: 60,
       maxBytes: 10_000,
       logger,

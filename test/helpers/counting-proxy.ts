@@ -51,8 +51,8 @@ export class CountingProxy {
     const store = new SqliteStore({ path: config.SQLITE_PATH });
     await store.init();
     const metrics = new Metrics();
-    const proxy = await startProxy({ config, logger, metrics, redisUrl: server.url, store });
-    const worker = new ShardWorker({ config, redisUrl: server.url, store, logger });
+    const proxy = await startProxy({ config, logger, metrics, redis: server.url, store });
+    const worker = new ShardWorker({ config, redis: server.url, store, logger });
     worker.start();
     const redis = new Redis(server.url, { maxRetriesPerRequest: null });
     const queues = createShardQueues(redis, config.SHARDS);

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +23,7 @@ import { TinyDisk } from '../helpers/tiny-disk';
 describe('GET /readyz (real redis-server, real SQLite file, real full disk)', () => {
   const logger = createLogger('silent');
   let redisProcess: RedisProcess;
-  let redis: Redis;
+  let redis: RedisClient;
   let queues: Queue[];
   let dir: string;
   let disk: TinyDisk | null;

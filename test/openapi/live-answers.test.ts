@@ -96,8 +96,8 @@ describe('live answers against GET /openapi.json', () => {
     });
     store = new SqliteStore({ path: path.join(dir, 'stats.db') });
     await store.init();
-    proxy = await startProxy({ config, logger, metrics: new Metrics(), redisUrl: redis.url, store });
-    worker = new ShardWorker({ config, logger, redisUrl: redis.url, store });
+    proxy = await startProxy({ config, logger, metrics: new Metrics(), redis: redis.url, store });
+    worker = new ShardWorker({ config, logger, redis: redis.url, store });
     worker.start();
     base = `http://127.0.0.1:${proxy.port}`;
     const served = await call(base, 'GET', '/openapi.json');

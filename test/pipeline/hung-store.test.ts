@@ -41,7 +41,7 @@ describe('a store write that never answers', () => {
     const ks = keystems(8);
     const stuck = new ShardWorker({
       config,
-      redisUrl: h.server.url,
+      redis: h.server.url,
       store: hungStore(store),
       logger,
       workerId: 'stuck',
@@ -56,7 +56,7 @@ describe('a store write that never answers', () => {
     expect(report.abandoned.map((a) => a.name)).toContain('open batches');
 
     // the next owner gets the batches the stuck one could not commit
-    const next = new ShardWorker({ config, redisUrl: h.server.url, store, logger, workerId: 'next' });
+    const next = new ShardWorker({ config, redis: h.server.url, store, logger, workerId: 'next' });
     next.start();
     try {
       await waitFor(async () => (await countedTotal(store, ks)) === 200, {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis';
 import { createRedis } from '../../src/queue/redis';
 import { shardLayout } from '../../src/queue/shard';
 import { LeaseManager, shareOf, type ShardOwner } from '../../workers/lease-manager';
@@ -36,7 +36,7 @@ describe('shareOf', () => {
 
 describe('LeaseManager', () => {
   let server: RedisProcess;
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const managers: LeaseManager[] = [];
 
   beforeAll(async () => {

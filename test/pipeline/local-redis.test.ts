@@ -2,7 +2,13 @@ import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RedisUnavailableError, answersPing, localRedis } from '../../src/local-redis/local-redis';
+import type { RedisTarget } from '../../src/queue/redis';
+import {
+  RedisUnavailableError,
+  answersPing,
+  localRedis,
+  type RedisEndpoint,
+} from '../../src/local-redis/local-redis';
 import { freePort } from '../helpers/net';
 import { RedisProcess } from '../helpers/redis-server';
 import { captureLogger } from './support/log';
@@ -15,18 +21,23 @@ describe('localRedis', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('takes REDIS_URL as it is', async () => {
+  it('takes the configured Redis as it is', async () => {
     const { logger } = captureLogger();
-    const endpoint = await localRedis({ url: 'redis://example.invalid:1', dataDir: dir, logger });
-    expect(endpoint.url).toBe('redis://example.invalid:1');
+    const target: RedisTarget = {
+      shape: 'cluster',
+      nodes: [{ host: 'example.invalid', port: 1 }],
+      tls: false,
+    };
+    const endpoint = await localRedis({ target, dataDir: dir, logger });
+    expect(endpoint.target).toBe(target);
   });
 
   it('uses a Redis already answering on the shared port', async () => {
     const server = await RedisProcess.start();
     try {
       const { logger } = captureLogger();
-      const endpoint = await localRedis({ url: undefined, dataDir: dir, logger, sharedPort: server.port });
-      expect(endpoint.url).toBe(server.url);
+      const endpoint = await localRedis({ target: undefined, dataDir: dir, logger, sharedPort: server.port });
+      expect(endpoint.target).toEqual({ shape: 'node', url: server.url });
       await endpoint.close();
       expect(await answersPing(server.port)).toBe(true); // not ours to stop
     } finally {
@@ -37,15 +48,15 @@ describe('localRedis', () => {
   it('otherwise starts a private AOF redis-server in the data folder, adopts it if left running, stops it', async () => {
     const { logger } = captureLogger();
     const options = {
-      url: undefined,
+      target: undefined,
       dataDir: dir,
       logger,
       sharedPort: await freePort(),
       privatePort: await freePort(),
     };
     const first = await localRedis(options);
-    const port = Number(new URL(first.url).port);
-    const client = new Redis(first.url);
+    const port = Number(new URL(urlOf(first)).port);
+    const client = new Redis(urlOf(first));
     try {
       expect(await client.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
       expect(await client.config('GET', 'appendfsync')).toEqual(['appendfsync', 'everysec']);
@@ -54,7 +65,7 @@ describe('localRedis', () => {
       await client.set('kept', 'yes');
       // a second start while the first server runs (its process was killed): the same server
       const second = await localRedis(options);
-      expect(second.url).toBe(first.url);
+      expect(second.target).toEqual(first.target);
       await second.close();
       expect(await answersPing(port)).toBe(false);
     } finally {
@@ -66,7 +77,7 @@ describe('localRedis', () => {
   it('says which package to install when redis-server is missing', async () => {
     const { logger } = captureLogger();
     const started = localRedis({
-      url: undefined,
+      target: undefined,
       dataDir: dir,
       logger,
       sharedPort: await freePort(),
@@ -76,3 +87,8 @@ describe('localRedis', () => {
     await expect(started).rejects.toThrow(/apt-get install redis-server/);
   });
 });
+
+function urlOf(endpoint: RedisEndpoint): string {
+  if (endpoint.target.shape !== 'node') throw new Error('expected one Redis node');
+  return endpoint.target.url;
+}

@@ -1,5 +1,4 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,7 @@ import { testConfig } from '../../src/config';
 import { Outbox } from '../../src/queue/outbox';
 import { QueueSink } from '../../src/queue/producer';
 import { createShardQueues } from '../../src/queue/queues';
-import { createRedis } from '../../src/queue/redis';
+import { createRedis, type RedisClient } from '../../src/queue/redis';
 import { SqliteStore } from '../../src/store/sqlite';
 import { ShardWorker } from '../../workers/worker';
 import { createPackApp, LogCapture, postJson, type PackApp } from '../http/pack-harness';
@@ -32,7 +31,7 @@ withDisk('pack requests through a Redis outage with the outbox disk full (real t
   let sim: Simulator;
   let dir: string;
   let disk: TinyDisk;
-  let redis: Redis;
+  let redis: RedisClient;
   let queues: Queue[];
   let outbox: Outbox;
   let sink: QueueSink;
@@ -54,7 +53,7 @@ withDisk('pack requests through a Redis outage with the outbox disk full (real t
     store = new SqliteStore({ path: path.join(dir, 'stats.db') });
     await store.init();
     const config = testConfig({ SHARDS: 4, FLUSH_INTERVAL_MS: 100, LEASE_TTL_MS: 1500 });
-    worker = new ShardWorker({ config, redisUrl: server.url, store, logger, workerId: 'w1' });
+    worker = new ShardWorker({ config, redis: server.url, store, logger, workerId: 'w1' });
     worker.start();
     proxy = createPackApp({ paccurateUrl: sim.url, sink, logs: new LogCapture() });
   });

@@ -53,7 +53,7 @@ describe('a shard worker when Redis is out of memory', () => {
     }
     const { logger, lines } = captureLogger();
     const config = testConfig({ SHARDS: 2, FLUSH_INTERVAL_MS: 100, FLUSH_MAX_JOBS: 100, LEASE_TTL_MS: 1500 });
-    worker = new ShardWorker({ config, redisUrl: server.url, store, logger, workerId: 'w1' });
+    worker = new ShardWorker({ config, redis: server.url, store, logger, workerId: 'w1' });
     worker.start();
     await waitFor(() => worker!.ownedShards().length === 2, { what: 'both shards owned' });
 

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +23,7 @@ describe('ShardWorker (in process)', () => {
   const config = testConfig({ SHARDS: 4, FLUSH_INTERVAL_MS: 100, FLUSH_MAX_JOBS: 200, LEASE_TTL_MS: 1500 });
   let server: RedisProcess;
   let dir: string;
-  let redis: Redis;
+  let redis: RedisClient;
   let queues: Queue[];
   let sink: QueueSink;
   let outbox: Outbox;
@@ -43,7 +43,7 @@ describe('ShardWorker (in process)', () => {
     await store.init();
     metrics = new Metrics();
     workers = [1, 2].map(
-      (n) => new ShardWorker({ config, redisUrl: server.url, store, logger, metrics, workerId: `w${n}` }),
+      (n) => new ShardWorker({ config, redis: server.url, store, logger, metrics, workerId: `w${n}` }),
     );
     for (const w of workers) w.start();
   });

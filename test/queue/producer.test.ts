@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,7 @@ import { captureLogger } from '../pipeline/support/log';
 const SHARDS = 4;
 let redisServer: RedisProcess;
 let dir: string;
-let redis: Redis;
+let redis: RedisClient;
 let queues: Queue[];
 let outbox: Outbox;
 let sink: QueueSink;

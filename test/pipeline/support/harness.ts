@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../../src/queue/redis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { SqliteStore } from '../../../src/store/sqlite';
 import { RedisProcess } from '../../helpers/redis-server';
 import { waitFor } from '../../helpers/wait';
 import { captureLogger } from './log';
-import { countedRequests } from './totals';
+import { countedRequests, jobsLeftIn } from './totals';
 import { NodeProcess, type PipelineEnv } from './worker-process';
 
 /**
@@ -29,7 +29,7 @@ export class PipelineHarness {
     readonly server: RedisProcess,
     readonly dir: string,
     readonly env: PipelineEnv,
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly queues: Queue[],
     readonly outbox: Outbox,
     readonly sink: QueueSink,
@@ -121,16 +121,7 @@ export class PipelineHarness {
 
   /** Jobs anywhere but completed (waiting, active, delayed, failed) over every shard queue. */
   async jobsLeft(): Promise<{ open: number; failed: number }> {
-    const counts = await Promise.all(
-      this.queues.map((q) => q.getJobCounts('wait', 'active', 'delayed', 'paused', 'prioritized', 'failed')),
-    );
-    let open = 0;
-    let failed = 0;
-    for (const c of counts) {
-      failed += c.failed ?? 0;
-      open += (c.wait ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.paused ?? 0) + (c.prioritized ?? 0);
-    }
-    return { open, failed };
+    return jobsLeftIn(this.queues);
   }
 
   async store(): Promise<SqliteStore> {
