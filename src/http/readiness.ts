@@ -39,9 +39,9 @@ export function readiness(options: ReadinessOptions): RequestHandler {
     ]);
     const degraded = store ? [...sink.degraded, store] : sink.degraded;
     if (!sink.accepting) {
-      const parts = sink.degraded.map((d) => d.part).join(' and ');
+      const why = sink.degraded.map((d) => `${d.part}: ${d.reason}`).join('; ');
       res.status(503).json({
-        Message: `not ready: cannot record requests (${parts})`,
+        Message: `not ready: cannot record requests (${why})`,
         Code: NOT_READY,
         degraded,
       } satisfies NotReady);

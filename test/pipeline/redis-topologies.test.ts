@@ -64,14 +64,14 @@ class Pipeline {
       LEASE_TTL_MS: 4000,
     };
     for (const name of ['worker-a', 'worker-b']) {
-      p.processes.push(NodeProcess.start(name, 'dist/workers/main.js', env));
+      p.processes.push(NodeProcess.start(name, 'dist/bin/worker.js', env));
     }
     for (const name of ['proxy-a', 'proxy-b']) {
       const port = await freePort();
       p.ports.push(port);
       const proxy = NodeProcess.start(
         name,
-        'dist/src/main.js',
+        'dist/bin/pacproxy.js',
         {
           ...env,
           PORT: port,
@@ -264,7 +264,7 @@ async function misconfigured(
     const port = await freePort();
     const proxy = NodeProcess.start(
       'proxy',
-      'dist/src/main.js',
+      'dist/bin/pacproxy.js',
       {
         ...env,
         PORT: port,
@@ -305,7 +305,7 @@ async function misconfigured(
 
     const right = await startProxy(engine.env);
     processes.push(
-      NodeProcess.start('worker', 'dist/workers/main.js', {
+      NodeProcess.start('worker', 'dist/bin/worker.js', {
         ...engine.env,
         SHARDS,
         SQLITE_PATH: path.join(dir, 'stats.db'),
@@ -417,7 +417,7 @@ describe('a Redis with a password (REDIS_PASSWORD)', () => {
     const port = await freePort();
     const proxy = NodeProcess.start(
       'proxy',
-      'dist/src/main.js',
+      'dist/bin/pacproxy.js',
       {
         REDIS_URL: server.url,
         REDIS_PASSWORD: password,
