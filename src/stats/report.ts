@@ -21,10 +21,37 @@ export interface ReportBody {
 }
 
 /** After maxLatency: the seed's avgLatency, then what we add. */
-interface Extras {
+interface Extras extends PackingQualityReport {
   avgLatency: number;
   /** answers that carried a packing: the denominator of the per-pack averages */
   packs: number;
+}
+
+/** One box type's boxes: how many, how full on average (null: none reported one), their cost. */
+export interface BoxTypeReport {
+  count: number;
+  avgVolumeUtilization: number | null;
+  /** cents */
+  totalCost: number;
+}
+
+/** Cost and packing quality (issue 13). Averages are null when their denominator is 0. */
+export interface PackingQualityReport {
+  /** cents, over the packs whose answer carried a totalCost */
+  totalCost: number;
+  costedPacks: number;
+  /** cents */
+  avgCostPerPack: number | null;
+  totalBoxes: number;
+  avgBoxesPerPack: number | null;
+  totalLeftovers: number;
+  packsWithLeftovers: number;
+  totalWeight: number;
+  /** seconds */
+  avgPackTime: number | null;
+  boxTypeStats: Record<string, BoxTypeReport>;
+  choiceGoals: Record<string, number>;
+  packsWithWarnings: number;
 }
 
 export interface KeystemReport extends ReportBody, Extras {
@@ -42,6 +69,44 @@ export interface SummaryReport extends ReportBody, Extras {
 
 export function ratio(sum: number, count: number): number {
   return count === 0 ? 0 : sum / count;
+}
+
+/** An average that has no value when there was nothing to average. */
+export function ratioOrNull(sum: number, count: number): number | null {
+  return count === 0 ? null : sum / count;
+}
+
+function boxTypeStats(t: Totals): Record<string, BoxTypeReport> {
+  return Object.fromEntries(
+    Object.entries(t.boxTypes).map(([refId, count]) => [
+      refId,
+      {
+        count,
+        avgVolumeUtilization: ratioOrNull(
+          t.boxTypeUtilizationSum[refId] ?? 0,
+          t.boxTypeUtilizationCount[refId] ?? 0,
+        ),
+        totalCost: t.boxTypeCost[refId] ?? 0,
+      },
+    ]),
+  );
+}
+
+export function packingQuality(t: Totals): PackingQualityReport {
+  return {
+    totalCost: t.totalCost,
+    costedPacks: t.costedPacks,
+    avgCostPerPack: ratioOrNull(t.totalCost, t.costedPacks),
+    totalBoxes: t.totalBoxes,
+    avgBoxesPerPack: ratioOrNull(t.totalBoxes, t.packs),
+    totalLeftovers: t.totalLeftovers,
+    packsWithLeftovers: t.packsWithLeftovers,
+    totalWeight: t.totalWeight,
+    avgPackTime: ratioOrNull(t.packTimeSum, t.packTimeCount),
+    boxTypeStats: boxTypeStats(t),
+    choiceGoals: t.choiceGoals,
+    packsWithWarnings: t.packsWithWarnings,
+  };
 }
 
 function body(t: Totals): ReportBody {
@@ -67,6 +132,7 @@ export function keystemReport(t: KeystemTotals): KeystemReport {
     maxLatency: { latency: t.maxLatency.latency, timeStamp: t.maxLatency.timeStamp },
     avgLatency: ratio(t.latencySum, t.latencyCount),
     packs: t.packs,
+    ...packingQuality(t),
     updatedAt: t.updatedAt,
   };
 }
@@ -83,6 +149,7 @@ export function summaryReport(t: SummaryTotals): SummaryReport {
     avgLatency: ratio(t.latencySum, t.latencyCount),
     highestAvgLatency: t.highestAvgLatency ?? { latency: 0, usedKeystem: '' },
     packs: t.packs,
+    ...packingQuality(t),
     keystems: t.keystems,
   };
 }

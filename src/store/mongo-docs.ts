@@ -1,5 +1,13 @@
 import type { AnyBulkWriteOperation, Document } from 'mongodb';
-import { MAP_FIELDS, SUM_FIELDS, sumsOf, type AggregateUpdate, type SumField } from '../stats/fold';
+import {
+  emptyMaps,
+  MAP_FIELDS,
+  SUM_FIELDS,
+  sumsOf,
+  type AggregateUpdate,
+  type MapField,
+  type SumField,
+} from '../stats/fold';
 import type { KeystemTotals, SummaryTotals } from '../stats/types';
 import type { KeystemDoc } from './mongo-port';
 
@@ -23,8 +31,7 @@ export function keystemWrite(
         filter: { _id: keystem },
         replacement: {
           ...sumsOf(delta),
-          statusCodes: delta.statusCodes,
-          boxTypes: delta.boxTypes,
+          ...mapsOf(delta),
           maxLatency,
           updatedAt: now,
           resetAt: new Date(reset),
@@ -46,12 +53,18 @@ export function keystemWrite(
   };
 }
 
+/** The maps of a document; a map missing from it (written before the map existed) is empty. */
+function mapsOf(
+  doc: Partial<Record<MapField, Record<string, number>>>,
+): Record<MapField, Record<string, number>> {
+  return { ...emptyMaps(), ...Object.fromEntries(MAP_FIELDS.flatMap((m) => (doc[m] ? [[m, doc[m]]] : []))) };
+}
+
 export function keystemTotals(doc: KeystemDoc): KeystemTotals {
   return {
     keystem: doc._id,
     ...sumsOf(doc),
-    statusCodes: doc.statusCodes ?? {},
-    boxTypes: doc.boxTypes ?? {},
+    ...mapsOf(doc),
     maxLatency: { latency: doc.maxLatency?.latency ?? 0, timeStamp: doc.maxLatency?.timeStamp ?? '' },
     updatedAt: doc.updatedAt.toISOString(),
   };
@@ -96,10 +109,9 @@ export const SUMMARY_PIPELINE: Document[] = [
   },
 ];
 
-type Facets = {
+type Counts = { _id: string; n: number }[];
+type Facets = Record<MapField, Counts> & {
   sums: (Record<SumField, number> & { keystems: number })[];
-  statusCodes: { _id: string; n: number }[];
-  boxTypes: { _id: string; n: number }[];
   maxLatency: { _id: string; maxLatency: { latency: number; timeStamp: string } }[];
   highestAvgLatency: { _id: string; latency: number }[];
 };
@@ -108,20 +120,21 @@ type Facets = {
 export function summaryTotals(result: Document | undefined): SummaryTotals {
   const facets = (result ?? {
     sums: [],
-    statusCodes: [],
-    boxTypes: [],
+    ...Object.fromEntries(MAP_FIELDS.map((m) => [m, []])),
     maxLatency: [],
     highestAvgLatency: [],
   }) as Facets;
   const [sums] = facets.sums;
   const [max] = facets.maxLatency;
   const [avg] = facets.highestAvgLatency;
-  const toMap = (rows: { _id: string; n: number }[]) => Object.fromEntries(rows.map((r) => [r._id, r.n]));
+  const toMap = (rows: Counts) => Object.fromEntries(rows.map((r) => [r._id, r.n]));
   return {
     keystems: sums?.keystems ?? 0,
     ...sumsOf(sums ?? {}),
-    statusCodes: toMap(facets.statusCodes),
-    boxTypes: toMap(facets.boxTypes),
+    ...(Object.fromEntries(MAP_FIELDS.map((m) => [m, toMap(facets[m])])) as Record<
+      MapField,
+      Record<string, number>
+    >),
     maxLatency: max
       ? { latency: max.maxLatency.latency, timeStamp: max.maxLatency.timeStamp, usedKeystem: max._id }
       : { latency: 0, timeStamp: '', usedKeystem: '' },

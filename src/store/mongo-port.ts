@@ -11,7 +11,7 @@ import {
   type FindOptions,
   type IndexSpecification,
 } from 'mongodb';
-import type { SumField } from '../stats/fold';
+import type { MapField, SumField } from '../stats/fold';
 import type { MaxLatency } from '../stats/types';
 
 /**
@@ -21,15 +21,14 @@ import type { MaxLatency } from '../stats/types';
  */
 
 /** One document per keystem; `_id` is the keystem. Map keys are sanitised by the fold. */
-export type KeystemDoc = Record<SumField, number> & {
-  _id: string;
-  statusCodes: Record<string, number>;
-  boxTypes: Record<string, number>;
-  maxLatency: MaxLatency;
-  updatedAt: Date;
-  /** when the keystem was last reset; events accepted before it are stale */
-  resetAt?: Date;
-};
+export type KeystemDoc = Record<SumField, number> &
+  Record<MapField, Record<string, number>> & {
+    _id: string;
+    maxLatency: MaxLatency;
+    updatedAt: Date;
+    /** when the keystem was last reset; events accepted before it are stale */
+    resetAt?: Date;
+  };
 
 /** An applied event id; a TTL index on `at` forgets it after the ledger's time-to-live. */
 export interface LedgerDoc {

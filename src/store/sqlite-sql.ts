@@ -16,13 +16,35 @@ export function column(field: SumField): string {
   return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-const REAL_FIELDS: readonly SumField[] = ['totalVolume', 'sumVolumeUtilization'];
+const REAL_FIELDS: readonly SumField[] = [
+  'totalVolume',
+  'sumVolumeUtilization',
+  'totalCost',
+  'totalWeight',
+  'packTimeSum',
+];
 const columns = SUM_FIELDS.map(column);
+
+function columnType(field: SumField): string {
+  return REAL_FIELDS.includes(field) ? 'REAL' : 'INTEGER';
+}
+
+/**
+ * The upgrade of a keystems table made by an earlier version: each sum it lacks is added, 0 for
+ * the keystems it holds (their totals are kept; the new sums count from the upgrade on).
+ */
+export function addMissingColumns(existing: ReadonlySet<string>): string[] {
+  return SUM_FIELDS.filter((f) => !existing.has(column(f))).map(
+    (f) => `ALTER TABLE keystems ADD COLUMN ${column(f)} ${columnType(f)} NOT NULL DEFAULT 0`,
+  );
+}
+
+export const KEYSTEM_COLUMNS = "SELECT name FROM pragma_table_info('keystems')";
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS keystems (
   keystem TEXT PRIMARY KEY,
-  ${SUM_FIELDS.map((f) => `${column(f)} ${REAL_FIELDS.includes(f) ? 'REAL' : 'INTEGER'} NOT NULL`).join(',\n  ')},
+  ${SUM_FIELDS.map((f) => `${column(f)} ${columnType(f)} NOT NULL`).join(',\n  ')},
   max_latency INTEGER NOT NULL,
   max_latency_at TEXT NOT NULL,
   reset_at INTEGER,

@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { foldBatch, keystemsOf, MAP_FIELDS, sumsOf, type MapField, type SumField } from '../stats/fold';
+import {
+  emptyMaps,
+  foldBatch,
+  keystemsOf,
+  MAP_FIELDS,
+  sumsOf,
+  type MapField,
+  type SumField,
+} from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
 import { pageOf } from './page';
@@ -63,7 +71,7 @@ function prepare(db: Database.Database): Statements {
 }
 
 function mapsOf(rows: readonly CountRow[]): Pick<Totals, MapField> {
-  const maps: Pick<Totals, MapField> = { statusCodes: {}, boxTypes: {} };
+  const maps = emptyMaps();
   for (const { map, key, n } of rows) maps[map][key] = n;
   return maps;
 }
@@ -97,7 +105,11 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 250}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.exec(sql.SCHEMA);
+    db.transaction(() => {
+      db.exec(sql.SCHEMA);
+      const existing = db.prepare(sql.KEYSTEM_COLUMNS).pluck().all() as string[];
+      for (const statement of sql.addMissingColumns(new Set(existing))) db.exec(statement);
+    }).immediate();
     this.db = db;
     this.stmts = prepare(db);
     await this.expireLedger();

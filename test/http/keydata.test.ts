@@ -63,6 +63,18 @@ describe('keydata API', () => {
         maxLatency: { latency: 900, timeStamp: 't2' },
         avgLatency: 600,
         packs: 2,
+        totalCost: 480,
+        costedPacks: 2,
+        avgCostPerPack: 240,
+        totalBoxes: 2,
+        avgBoxesPerPack: 1,
+        totalLeftovers: 0,
+        packsWithLeftovers: 0,
+        totalWeight: 4,
+        avgPackTime: 0.0007,
+        boxTypeStats: { '0': { count: 3, avgVolumeUtilization: 0.5, totalCost: 480 } },
+        choiceGoals: { 'lowest-cost': 2 },
+        packsWithWarnings: 0,
         updatedAt: expect.any(String),
       });
     });

@@ -1,5 +1,5 @@
 import { emptyTotals } from '../../src/stats/fold';
-import type { PackEvent, StatsEvent, Totals } from '../../src/stats/types';
+import type { PackEvent, PackStats, StatsEvent, Totals } from '../../src/stats/types';
 import type { ExpiringLedger, StatsStore } from '../../src/store/types';
 import { packEvent, resetEvent } from '../helpers/stats-events';
 
@@ -42,8 +42,20 @@ export function generateEvents(count: number, keystems: number, seed = 1, startA
     const outcome = pick(['ok', 'ok', 'ok', 'ok', 'cached', 'error', 'failed'] as const);
     const ok = outcome === 'ok' || outcome === 'cached';
     const boxTypes: Record<string, number> = {};
+    const boxTypeStats: PackStats['boxTypeStats'] = {};
     if (ok)
-      for (let b = 0; b < 1 + Math.floor(rnd() * 3); b++) boxTypes[pick(refIds)] = 1 + Math.floor(rnd() * 5);
+      for (let b = 0; b < 1 + Math.floor(rnd() * 3); b++) {
+        const refId = pick(refIds);
+        const n = 1 + Math.floor(rnd() * 5);
+        boxTypes[refId] = n;
+        const reported = Math.floor(rnd() * (n + 1)); // some boxes report no volumeUtilization
+        boxTypeStats[refId] = {
+          volumeUtilizationSum: (reported * Math.floor(rnd() * 256)) / 256,
+          volumeUtilizationCount: reported,
+          totalCost: n * Math.floor(rnd() * 900),
+        };
+      }
+    const leftovers = ok && rnd() < 0.3 ? 1 + Math.floor(rnd() * 4) : 0;
     return packEvent(`ks-${String(Math.floor(rnd() * keystems)).padStart(3, '0')}`, startAt + i, {
       totalItems: ok ? 1 + Math.floor(rnd() * 40) : 0,
       totalVolume: ok ? Math.floor(rnd() * 100_000) : 0,
@@ -55,6 +67,15 @@ export function generateEvents(count: number, keystems: number, seed = 1, startA
       statusCode: { ok: '200', cached: '200', error: pick(['422', '500']), failed: '0' }[outcome],
       latency: 1_000_000 + Math.floor(rnd() * 1e9),
       timeStamp: new Date(startAt + i).toISOString(),
+      // exact in binary: sums are the same whatever order an engine adds them in
+      totalCost: ok && rnd() < 0.8 ? Math.floor(rnd() * 10_000) : null,
+      boxes: ok ? Object.values(boxTypes).reduce((a, b) => a + b, 0) : 0,
+      leftovers,
+      totalWeight: ok ? Math.floor(rnd() * 4000) / 4 : 0,
+      packTime: ok && rnd() < 0.9 ? Math.floor(rnd() * 1024) / 1024 : null,
+      boxTypeStats,
+      boxTypeChoiceGoalUsed: ok ? pick(['lowest-cost', 'most-items', 'a.b', null]) : null,
+      warnings: ok && rnd() < 0.1 ? 2 : 0,
     });
   });
 }
@@ -77,6 +98,30 @@ export function reference(events: readonly PackEvent[]): Map<string, Totals> {
       for (const [k, n] of Object.entries(s.boxTypes)) {
         const key = ODD_KEYS[k] ?? k;
         t.boxTypes[key] = (t.boxTypes[key] ?? 0) + n;
+      }
+      if (s.totalCost !== null) {
+        t.totalCost += s.totalCost;
+        t.costedPacks++;
+      }
+      if (s.packTime !== null) {
+        t.packTimeSum += s.packTime;
+        t.packTimeCount++;
+      }
+      t.totalBoxes += s.boxes;
+      t.totalLeftovers += s.leftovers;
+      if (s.leftovers > 0) t.packsWithLeftovers++;
+      t.totalWeight += s.totalWeight;
+      if (s.warnings > 0) t.packsWithWarnings++;
+      const goal = s.boxTypeChoiceGoalUsed;
+      if (goal !== null) {
+        const key = ODD_KEYS[goal] ?? goal;
+        t.choiceGoals[key] = (t.choiceGoals[key] ?? 0) + 1;
+      }
+      for (const [k, b] of Object.entries(s.boxTypeStats)) {
+        const key = ODD_KEYS[k] ?? k;
+        t.boxTypeUtilizationSum[key] = (t.boxTypeUtilizationSum[key] ?? 0) + b.volumeUtilizationSum;
+        t.boxTypeUtilizationCount[key] = (t.boxTypeUtilizationCount[key] ?? 0) + b.volumeUtilizationCount;
+        t.boxTypeCost[key] = (t.boxTypeCost[key] ?? 0) + b.totalCost;
       }
     }
     if (s.cacheHit) t.cacheHits++;
