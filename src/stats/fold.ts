@@ -169,10 +169,7 @@ export function admit(events: readonly StatsEvent[], lastResets: ReadonlyMap<str
   return { resets, fresh, applied: applied + fresh.length, stale };
 }
 
-/**
- * Sums pack events per aggregate key. Keyed by keystem today; a per-keystem-per-hour bucket is
- * one more `keyOf` (and one more upsert in the same transaction).
- */
+/** Sums pack events per aggregate key: the keystem, or the keystem and the hour (history). */
 export function sumBy(events: readonly PackEvent[], keyOf: (e: PackEvent) => string): Map<string, Totals> {
   const sums = new Map<string, Totals>();
   for (const e of events) {
@@ -191,16 +188,40 @@ export interface AggregateUpdate {
   delta: Totals;
 }
 
+export const HOUR_MS = 3_600_000;
+
+/** The UTC hour (ms since the epoch) an instant falls in. */
+export function hourOf(at: number): number {
+  return Math.floor(at / HOUR_MS) * HOUR_MS;
+}
+
+/** What to add to one keystem's history bucket: the hour its events were accepted in. */
+export interface HourUpdate {
+  keystem: string;
+  /** ms since the epoch, the start of a UTC hour */
+  hour: number;
+  delta: Totals;
+}
+
 export interface Fold {
+  /** per keystem; a reset here also clears the keystem's history before `hours` are added */
   updates: Map<string, AggregateUpdate>;
+  /** per keystem and hour of acceptance (`at`), from the same fresh events as `updates` */
+  hours: HourUpdate[];
   applied: number;
   stale: number;
 }
 
-/** The whole fold of one flush, per keystem. */
+/** The whole fold of one flush: one admission, summed per keystem and per keystem-hour. */
 export function foldBatch(events: readonly StatsEvent[], lastResets: ReadonlyMap<string, number>): Fold {
   const { resets, fresh, applied, stale } = admit(events, lastResets);
   const sums = sumBy(fresh, (e) => e.keystem);
+  // "hour:keystem": the hour has no colon, so the first one splits the key again
+  const hourly = sumBy(fresh, (e) => `${hourOf(e.at)}:${e.keystem}`);
+  const hours = [...hourly].map(([key, delta]) => {
+    const colon = key.indexOf(':');
+    return { hour: Number(key.slice(0, colon)), keystem: key.slice(colon + 1), delta };
+  });
   const updates = new Map<string, AggregateUpdate>();
   for (const [keystem, at] of resets) {
     updates.set(keystem, { reset: at, delta: sums.get(keystem) ?? emptyTotals() });
@@ -208,7 +229,7 @@ export function foldBatch(events: readonly StatsEvent[], lastResets: ReadonlyMap
   for (const [keystem, delta] of sums) {
     if (!updates.has(keystem)) updates.set(keystem, { delta });
   }
-  return { updates, applied, stale };
+  return { updates, hours, applied, stale };
 }
 
 /** The keystems a batch touches: the store reads their last reset before folding. */

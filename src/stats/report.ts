@@ -1,3 +1,4 @@
+import type { KeystemListRow, SummaryPointTotals } from '../store/types';
 import type { KeystemTotals, MaxLatency, SummaryTotals, Totals } from './types';
 
 /**
@@ -5,12 +6,16 @@ import type { KeystemTotals, MaxLatency, SummaryTotals, Totals } from './types';
  * averages are computed here, from sums, and are 0 when nothing was there to average.
  */
 
-/** The seed's fields shared by the per-keystem and the all-keystems answers, in its order. */
-export interface ReportBody {
+/**
+ * The seed's fields shared by the per-keystem and the all-keystems answers, in its order.
+ * `Avg` is number where the seed answers 0 for "nothing to average", number | null in history
+ * points, where an empty hour's averages are null.
+ */
+export interface ReportBody<Avg extends number | null = number> {
   totalItems: number;
   totalVolume: number;
-  avgItemsPerPack: number;
-  avgVolumeUtilization: number;
+  avgItemsPerPack: Avg;
+  avgVolumeUtilization: Avg;
   boxTypes: Record<string, number>;
   totalRequests: number;
   statusCodes: Record<string, number>;
@@ -109,12 +114,15 @@ export function packingQuality(t: Totals): PackingQualityReport {
   };
 }
 
-function body(t: Totals): ReportBody {
+function body<Avg extends number | null>(
+  t: Totals,
+  average: (sum: number, count: number) => Avg,
+): ReportBody<Avg> {
   return {
     totalItems: t.totalItems,
     totalVolume: t.totalVolume,
-    avgItemsPerPack: ratio(t.totalItems, t.packs),
-    avgVolumeUtilization: ratio(t.sumVolumeUtilization, t.packs),
+    avgItemsPerPack: average(t.totalItems, t.packs),
+    avgVolumeUtilization: average(t.sumVolumeUtilization, t.packs),
     boxTypes: t.boxTypes,
     totalRequests: t.totalRequests,
     statusCodes: t.statusCodes,
@@ -128,7 +136,7 @@ function body(t: Totals): ReportBody {
 export function keystemReport(t: KeystemTotals): KeystemReport {
   return {
     usedKeystem: t.keystem,
-    ...body(t),
+    ...body(t, ratio),
     maxLatency: { latency: t.maxLatency.latency, timeStamp: t.maxLatency.timeStamp },
     avgLatency: ratio(t.latencySum, t.latencyCount),
     packs: t.packs,
@@ -137,19 +145,81 @@ export function keystemReport(t: KeystemTotals): KeystemReport {
   };
 }
 
+/** The max latency across keystems, with whose it was, in the seed's field order. */
+function withKeystem(m: MaxLatency & { usedKeystem: string }): MaxLatency & { usedKeystem: string } {
+  return { latency: m.latency, usedKeystem: m.usedKeystem, timeStamp: m.timeStamp };
+}
+
 /** `GET /api/keydata/all`. */
 export function summaryReport(t: SummaryTotals): SummaryReport {
   return {
-    ...body(t),
-    maxLatency: {
-      latency: t.maxLatency.latency,
-      usedKeystem: t.maxLatency.usedKeystem,
-      timeStamp: t.maxLatency.timeStamp,
-    },
+    ...body(t, ratio),
+    maxLatency: withKeystem(t.maxLatency),
     avgLatency: ratio(t.latencySum, t.latencyCount),
     highestAvgLatency: t.highestAvgLatency ?? { latency: 0, usedKeystem: '' },
     packs: t.packs,
     ...packingQuality(t),
     keystems: t.keystems,
+  };
+}
+
+/** One point of `GET /api/keydata/{keystem}/history`: the keydata fields of its hours. */
+export interface HistoryPoint extends ReportBody<number | null>, PackingQualityReport {
+  /** ISO 8601 with the zone's offset: the calendar start of the point's hour, day, week or month */
+  start: string;
+  maxLatency: MaxLatency;
+  avgLatency: number | null;
+  packs: number;
+}
+
+export interface SummaryHistoryPoint extends Omit<HistoryPoint, 'maxLatency'> {
+  maxLatency: MaxLatency & { usedKeystem: string };
+  /** keystems with traffic in the point's hours */
+  keystems: number;
+}
+
+export function historyPoint(start: string, t: Totals): HistoryPoint {
+  return {
+    start,
+    ...body(t, ratioOrNull),
+    maxLatency: { latency: t.maxLatency.latency, timeStamp: t.maxLatency.timeStamp },
+    avgLatency: ratioOrNull(t.latencySum, t.latencyCount),
+    packs: t.packs,
+    ...packingQuality(t),
+  };
+}
+
+export function summaryHistoryPoint(start: string, t: SummaryPointTotals): SummaryHistoryPoint {
+  return {
+    ...historyPoint(start, t),
+    maxLatency: withKeystem(t.maxLatency),
+    keystems: t.keystems,
+  };
+}
+
+/** One item of `GET /api/keydata` (the keystem list): a keystem at a glance. */
+export interface KeystemListItem {
+  usedKeystem: string;
+  totalRequests: number;
+  requestErrorCount: number;
+  errorCount: number;
+  avgVolumeUtilization: number;
+  /** cents; null when no pack carried a cost */
+  avgCostPerPack: number | null;
+  /** nanoseconds */
+  avgLatency: number;
+  updatedAt: string;
+}
+
+export function keystemListItem(row: KeystemListRow): KeystemListItem {
+  return {
+    usedKeystem: row.keystem,
+    totalRequests: row.totalRequests,
+    requestErrorCount: row.requestErrorCount,
+    errorCount: row.errorResponseCount,
+    avgVolumeUtilization: ratio(row.sumVolumeUtilization, row.packs),
+    avgCostPerPack: ratioOrNull(row.totalCost, row.costedPacks),
+    avgLatency: ratio(row.latencySum, row.latencyCount),
+    updatedAt: row.updatedAt,
   };
 }
