@@ -40,6 +40,18 @@ export const ERRORS = {
     status: 400,
     message: 'limit is 1 to 1000; after is the `next` of the previous page',
   },
+  PACPROXY_ERR_BAD_HISTORY_QUERY: {
+    status: 400,
+    message: 'a history query needs ISO 8601 instants (from before to), a known interval and format',
+  },
+  PACPROXY_ERR_BAD_ZONE: {
+    status: 400,
+    message: 'tz is not an IANA zone, or its offset in the range is not a whole number of hours',
+  },
+  PACPROXY_ERR_TOO_MANY_POINTS: {
+    status: 400,
+    message: 'the range has more than 5,000 points at this interval: use a coarser interval',
+  },
   PACPROXY_ERR_UNKNOWN_KEYSTEM: { status: 404, message: 'no data for this keystem' },
   // access
   PACPROXY_ERR_ADMIN_DISABLED: {

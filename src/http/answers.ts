@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { degradedPartSchema } from '../queue/sink';
+import { historyPointSchema, keystemListItemSchema, summaryHistoryPointSchema } from '../stats/report';
 import { packStatsSchema } from '../stats/types';
 
 /**
@@ -66,3 +67,33 @@ export type Ready = z.infer<typeof readySchema>;
 /** `GET /readyz` when events can go neither to Redis nor to the outbox. */
 export const notReadySchema = z.object({ ...errorBodySchema.shape, degraded: degradedSchema });
 export type NotReady = z.infer<typeof notReadySchema>;
+
+/** `GET /api/keydata`: one page of the keystems, in order. */
+export const keystemPageAnswerSchema = z.object({
+  keystems: z.array(z.string()).describe('keystems with something recorded, in ascending order'),
+  next: z.string().nullable().describe('pass as `after` to get the next page; null on the last page'),
+  items: z.array(keystemListItemSchema).describe('one per keystem of the page, in the same order'),
+});
+export type KeystemPageAnswer = z.infer<typeof keystemPageAnswerSchema>;
+
+const historyFrame = {
+  interval: z.enum(['hour', 'day', 'week', 'month']).describe('the width of each point'),
+  tz: z.string().describe('the IANA zone whose days, ISO weeks (from Monday) and months the points follow'),
+  from: z.string().describe('ISO 8601: the start of the range'),
+  to: z.string().describe('ISO 8601: the end of the range (exclusive)'),
+};
+
+/** `GET /api/keydata/{keystem}/history` */
+export const keystemHistorySchema = z.object({
+  usedKeystem: z.string().describe('the keystem'),
+  ...historyFrame,
+  points: z.array(historyPointSchema).describe('every point of the range, empty ones included'),
+});
+export type KeystemHistory = z.infer<typeof keystemHistorySchema>;
+
+/** `GET /api/keydata/all/history` */
+export const summaryHistorySchema = z.object({
+  ...historyFrame,
+  points: z.array(summaryHistoryPointSchema).describe('every point of the range, empty ones included'),
+});
+export type SummaryHistory = z.infer<typeof summaryHistorySchema>;

@@ -1,16 +1,17 @@
-import { Router, type RequestHandler, type Response } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { requireAdmin, type AuthFailures } from '../admin/auth';
-import type { ErrorCode } from '../errors/registry';
 import type { StatsSink } from '../queue/sink';
 import { newEventId } from '../stats/event-id';
-import { keystemReport, summaryReport, type KeystemReport, type SummaryReport } from '../stats/report';
-import { isKeystem, KEYSTEM_PATTERN } from '../stats/schema';
+import { keystemListItem, keystemReport, summaryReport } from '../stats/report';
 import type { ResetEvent } from '../stats/types';
-import type { KeystemPage, StatsStore } from '../store/types';
+import type { StatsStore } from '../store/types';
 import type { KeystemMemory } from '../upstream/keystem-memory';
-import type { ResetAccepted } from './answers';
+import type { KeystemPageAnswer, ResetAccepted } from './answers';
 import { httpError } from './errors';
+import { historyRoutes } from './history-routes';
+import { parseKeystem, sendFresh } from './keydata-http';
+import { storeCall, unavailable } from './unavailable';
 
 export interface KeydataRoutesOptions {
   store: StatsStore;
@@ -24,12 +25,6 @@ export interface KeydataRoutesOptions {
   /** the keystems answers named, whose events may not be counted yet (DELETE's "never seen") */
   keystems?: KeystemMemory;
 }
-
-/** The `{keystem}` of the keydata paths ("all" names the summary, never a keystem). */
-export const keystemParamSchema = z
-  .string()
-  .regex(KEYSTEM_PATTERN)
-  .describe('a keystem: 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
 
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
@@ -45,32 +40,30 @@ export const pageQuerySchema = z.object({
     .default(DEFAULT_PAGE)
     .describe(`keystems per page; default ${DEFAULT_PAGE}`),
   after: z.string().min(1).max(256).optional().describe('the `next` of the previous page'),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{0,64}$/)
+    .optional()
+    .describe('only keystems whose name starts with this'),
 });
 
-function parseKeystem(value: unknown): string {
-  if (!isKeystem(value)) throw httpError('PACPROXY_ERR_BAD_KEYSTEM');
-  return value;
-}
-
-function parsePage(query: Record<string, unknown>): { limit: number; after?: string } {
+function parsePage(query: Record<string, unknown>): z.infer<typeof pageQuerySchema> {
   const parsed = pageQuerySchema.safeParse(query);
-  if (parsed.success) return parsed.data;
-  const message =
-    parsed.error.issues[0]?.path[0] === 'limit'
-      ? `limit is a whole number from 1 to ${MAX_PAGE}`
-      : 'after is the `next` of the previous page';
-  throw httpError('PACPROXY_ERR_BAD_PAGE', message);
-}
-
-/** Aggregates are read live from the store: no cache may keep an old answer. */
-function sendFresh(res: Response, body: KeystemReport | SummaryReport | KeystemPage): void {
-  res.setHeader('Cache-Control', 'no-store');
-  res.json(body);
+  if (parsed.success) {
+    const { prefix, ...page } = parsed.data;
+    return prefix ? { ...page, prefix } : page;
+  }
+  const messages: Record<string, string> = {
+    limit: `limit is a whole number from 1 to ${MAX_PAGE}`,
+    after: 'after is the `next` of the previous page',
+    prefix: 'prefix is up to 64 characters of A-Z, a-z, 0-9, _ and -',
+  };
+  throw httpError('PACPROXY_ERR_BAD_PAGE', messages[String(parsed.error.issues[0]?.path[0])]);
 }
 
 /**
  * The statistics API: `GET /api/keydata/all`, `GET /api/keydata` (keystems, paginated),
- * `GET /api/keydata/{keystem}`, and `DELETE /api/keydata/{keystem}` (admin token), which sends a
+ * `GET /api/keydata/{keystem}`, their history (`…/history`, history-routes.ts), and `DELETE /api/keydata/{keystem}` (admin token), which sends a
  * reset event through the keystem's shard stream and answers once it is accepted.
  */
 export function keydataRoutes(options: KeydataRoutesOptions): Router {
@@ -78,18 +71,11 @@ export function keydataRoutes(options: KeydataRoutesOptions): Router {
   const read: RequestHandler = options.readGuard ?? ((_req, _res, next) => next());
   const router = Router();
 
-  /** A store or sink that fails is an unavailable service, not a bug: 503, cause in the log. */
-  const unavailable =
-    (what: string, code: ErrorCode) =>
-    async <T>(work: () => Promise<T>): Promise<T> => {
-      try {
-        return await work();
-      } catch (err) {
-        throw httpError(code, `${what} is unavailable, try again`, err);
-      }
-    };
-  const fromStore = unavailable('the statistics store', 'PACPROXY_ERR_STORE_UNAVAILABLE');
+  const fromStore = storeCall;
   const toQueue = unavailable('the statistics queue', 'PACPROXY_ERR_QUEUE_UNAVAILABLE');
+
+  // before /api/keydata/:keystem, which would otherwise not match these deeper paths anyway
+  router.use(historyRoutes({ store, readGuard: read }));
 
   router.get('/api/keydata/all', read, async (_req, res) => {
     const summary = await fromStore(() => store.getSummary());
@@ -98,7 +84,8 @@ export function keydataRoutes(options: KeydataRoutesOptions): Router {
 
   router.get('/api/keydata', read, async (req, res) => {
     const page = parsePage(req.query);
-    sendFresh(res, await fromStore(() => store.listKeystems(page)));
+    const { keystems, next, rows } = await fromStore(() => store.listKeystems(page));
+    sendFresh(res, { keystems, next, items: rows.map(keystemListItem) } satisfies KeystemPageAnswer);
   });
 
   router.get('/api/keydata/:keystem', read, async (req, res) => {

@@ -4,18 +4,22 @@ import {
   errorBodySchema,
   healthSchema,
   homeSchema,
+  keystemHistorySchema,
+  keystemPageAnswerSchema,
+  summaryHistorySchema,
   packErrorBodySchema,
   packProxyErrorBodySchema,
   notReadySchema,
   readySchema,
   resetAcceptedSchema,
 } from '../http/answers';
-import { keystemParamSchema, pageQuerySchema } from '../http/keydata-routes';
+import { historyQuerySchema } from '../http/history-routes';
+import { keystemParamSchema } from '../http/keydata-http';
+import { pageQuerySchema } from '../http/keydata-routes';
 import { STATS_HEADER } from '../http/pack-flow';
 import { packRequestSchema } from '../http/read-pack-request';
 import { keystemReportSchema, summaryReportSchema } from '../stats/report';
 import { packStatsSchema } from '../stats/types';
-import { keystemPageSchema } from '../store/types';
 
 /**
  * The route table: every public route, what it takes and every status it answers. The OpenAPI
@@ -42,7 +46,7 @@ export const NAMED_SCHEMAS = {
   PaccurateAnswer: paccurateAnswerSchema,
   KeystemReport: keystemReportSchema,
   SummaryReport: summaryReportSchema,
-  KeystemPage: keystemPageSchema,
+  KeystemPage: keystemPageAnswerSchema,
   ResetAccepted: resetAcceptedSchema,
   Health: healthSchema,
   Ready: readySchema,
@@ -226,8 +230,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'The keystems with statistics, in order, a page at a time',
     query: pageQuerySchema,
     answers: {
-      '200': { description: 'one page', body: keystemPageSchema, headers: noStore },
-      '400': error('limit is not a whole number from 1 to 1000, or after is empty or too long'),
+      '200': { description: 'one page', body: keystemPageAnswerSchema, headers: noStore },
+      '400': error(
+        'limit is not a whole number from 1 to 1000, after is empty or too long, or prefix is not keystem characters',
+      ),
       '503': storeUnavailable,
     },
   },
@@ -253,6 +259,49 @@ export const API_ROUTES: readonly ApiRoute[] = [
       '200': { description: "the keystem's statistics", body: keystemReportSchema, headers: noStore },
       '400': badKeystem,
       '404': error('nothing recorded for this keystem'),
+      '503': storeUnavailable,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/keydata/all/history',
+    operationId: 'getSummaryHistory',
+    tag: 'statistics',
+    summary: 'The statistics across keystems over time, a point per hour, day, week or month',
+    query: historyQuerySchema,
+    answers: {
+      '200': {
+        description:
+          'every point of the range (computed in the database); CSV with format=csv or Accept: text/csv',
+        body: summaryHistorySchema,
+        otherContent: { 'text/csv': z.string() },
+        headers: noStore,
+      },
+      '400': error(
+        'a bad instant, from not before to, an unknown interval, format or zone, or more than 5,000 points',
+      ),
+      '503': storeUnavailable,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/keydata/{keystem}/history',
+    operationId: 'getKeystemHistory',
+    tag: 'statistics',
+    summary: "One keystem's statistics over time, a point per hour, day, week or month",
+    pathParams: z.object({ keystem: keystemParamSchema }),
+    query: historyQuerySchema,
+    answers: {
+      '200': {
+        description: 'every point of the range; CSV with format=csv or Accept: text/csv',
+        body: keystemHistorySchema,
+        otherContent: { 'text/csv': z.string() },
+        headers: noStore,
+      },
+      '400': error(
+        'a bad keystem, instant, interval, format or zone; from not before to; more than 5,000 points',
+      ),
+      '404': error('nothing ever recorded for this keystem'),
       '503': storeUnavailable,
     },
   },

@@ -1,4 +1,13 @@
-import { boxTypeCountsOf, numberField, type BoxTypeLimits } from './paccurate';
+import {
+  amountField,
+  boxTypeCountsOf,
+  boxTypeSumsOf,
+  choiceGoalOf,
+  countField,
+  numberField,
+  warningCountOf,
+  type BoxTypeLimits,
+} from './paccurate';
 import type { PackStats } from './types';
 
 /** What is known about one pack request besides Paccurate's answer. */
@@ -13,7 +22,7 @@ export interface Exchange {
   cacheHit: boolean;
 }
 
-/** Stats of an answer that carried a packing (seed field mapping, see DESIGN.md). */
+/** Stats of an answer that carried a packing (the seed's field mapping). */
 export function packedStats(answer: unknown, exchange: Exchange, limits?: BoxTypeLimits): PackStats {
   return {
     usedKeystem: exchange.keystem,
@@ -27,6 +36,14 @@ export function packedStats(answer: unknown, exchange: Exchange, limits?: BoxTyp
     errorResponse: false,
     statusCode: exchange.statusCode,
     latency: exchange.latency,
+    totalCost: amountField(answer, 'totalCost'),
+    boxes: countField(answer, 'lenBoxes'),
+    leftovers: countField(answer, 'lenLeftovers'),
+    totalWeight: amountField(answer, 'totalWeight') ?? 0,
+    packTime: amountField(answer, 'packTime'),
+    boxTypeStats: boxTypeSumsOf(answer, limits),
+    boxTypeChoiceGoalUsed: choiceGoalOf(answer),
+    warnings: warningCountOf(answer),
   };
 }
 
@@ -50,5 +67,30 @@ export function failedStats(
     errorResponse: failure.errorResponse,
     statusCode: exchange.statusCode,
     latency: exchange.latency,
+    ...noPacking(),
+  };
+}
+
+/** The cost and packing-quality fields of a request that got no packing. */
+export function noPacking(): Pick<
+  PackStats,
+  | 'totalCost'
+  | 'boxes'
+  | 'leftovers'
+  | 'totalWeight'
+  | 'packTime'
+  | 'boxTypeStats'
+  | 'boxTypeChoiceGoalUsed'
+  | 'warnings'
+> {
+  return {
+    totalCost: null,
+    boxes: 0,
+    leftovers: 0,
+    totalWeight: 0,
+    packTime: null,
+    boxTypeStats: {},
+    boxTypeChoiceGoalUsed: null,
+    warnings: 0,
   };
 }

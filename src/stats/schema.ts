@@ -37,18 +37,72 @@ function protoSafe(value: unknown): unknown {
 }
 const amount = z.number().nonnegative().max(MAX_AMOUNT);
 
+/** One box type's boxes in one packing, as sums (a missing value adds nothing). */
+export const boxTypeSumsSchema = z.object({
+  volumeUtilizationSum: amount.describe("sum of the boxes' `volumeUtilization`"),
+  volumeUtilizationCount: count.describe('boxes that reported a `volumeUtilization`'),
+  totalCost: amount.describe("sum of the boxes' `price`, in cents"),
+});
+
+/**
+ * Per-request statistics: the body of `POST /`, the `X-Pacproxy-Stats` header and the payload of
+ * a pack event. The cost and packing-quality fields default when absent: events written by
+ * versions before them (still in a Redis or an outbox at upgrade) count as answers without them.
+ */
 export const packStatsSchema = z.object({
-  usedKeystem: z.string().min(1).max(200),
-  totalItems: count,
-  totalVolume: amount,
-  volumeUtilization: amount,
-  boxTypes: z.preprocess(protoSafe, z.record(z.string(), count)),
-  timeStamp: z.string().min(1).max(64),
-  cacheHit: z.boolean(),
-  requestError: z.boolean(),
-  errorResponse: z.boolean(),
-  statusCode: z.string().regex(/^\d{1,3}$/),
-  latency: amount,
+  usedKeystem: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe(
+      "the facility's keystem: Paccurate's `usedKeyStem`, else the one last seen for the API key, else `unknown`",
+    ),
+  totalItems: count.describe("items packed (Paccurate's `lenItems`)"),
+  totalVolume: amount.describe(
+    "volume of the items packed (Paccurate's `totalVolume`, in the request's units cubed)",
+  ),
+  volumeUtilization: amount.describe(
+    "fraction of the boxes' volume used, 0 to 1 (Paccurate's `totalVolumeUtilization`)",
+  ),
+  boxTypes: z
+    .preprocess(protoSafe, z.record(z.string(), count))
+    .describe('box `refId` → number of boxes of that type in this packing'),
+  timeStamp: z.string().min(1).max(64).describe('ISO 8601, when the proxy forwarded the request'),
+  cacheHit: z.boolean().describe('answered from the request cache, without calling Paccurate'),
+  requestError: z
+    .boolean()
+    .describe('the request did not get through (refused by the proxy, Paccurate unreachable or too slow)'),
+  errorResponse: z.boolean().describe('Paccurate answered with an error status'),
+  statusCode: z
+    .string()
+    .regex(/^\d{1,3}$/)
+    .describe('HTTP status of Paccurate\'s answer as a string; "0" when no answer came'),
+  latency: amount.describe("Paccurate's round trip in nanoseconds (0 when none was made)"),
+  totalCost: amount
+    .nullable()
+    .default(null)
+    .describe("cents: Paccurate's `totalCost`; null when the answer carried none"),
+  boxes: count.default(0).describe("boxes used (Paccurate's `lenBoxes`)"),
+  leftovers: count.default(0).describe("items that fit in no box (Paccurate's `lenLeftovers`)"),
+  totalWeight: amount
+    .default(0)
+    .describe("Paccurate's `totalWeight`, boxes' tare included, in the request's weight unit"),
+  packTime: amount
+    .nullable()
+    .default(null)
+    .describe('seconds Paccurate took to pack (its `packTime`); null when the answer carried none'),
+  boxTypeStats: z
+    .preprocess(protoSafe, z.record(z.string(), boxTypeSumsSchema))
+    .default({})
+    .describe("per box `refId` (keyed like `boxTypes`): sums over this packing's boxes of that type"),
+  boxTypeChoiceGoalUsed: z
+    .string()
+    .min(1)
+    .max(64)
+    .nullable()
+    .default(null)
+    .describe("Paccurate's `boxTypeChoiceGoalUsed` (e.g. lowest-cost); null when the answer carried none"),
+  warnings: count.default(0).describe("how many warnings Paccurate's answer carried"),
 });
 
 /** The first problems of a value that fails a schema, as one line. */

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { boxTypeSumsSchema, packStatsSchema } from './schema';
 
 /**
  * The statistics vocabulary shared by the proxy, the pipeline and the stores.
@@ -6,32 +7,9 @@ import { z } from 'zod';
  */
 
 /** Per-request statistics: the body of `POST /` and the payload of a pack event. */
-export const packStatsSchema = z.object({
-  usedKeystem: z
-    .string()
-    .describe(
-      "the facility's keystem: Paccurate's `usedKeyStem`, else the one last seen for the API key, else `unknown`",
-    ),
-  totalItems: z.number().describe("items packed (Paccurate's `lenItems`)"),
-  totalVolume: z
-    .number()
-    .describe("volume of the items packed (Paccurate's `totalVolume`, in the request's units cubed)"),
-  volumeUtilization: z
-    .number()
-    .describe("fraction of the boxes' volume used, 0 to 1 (Paccurate's `totalVolumeUtilization`)"),
-  boxTypes: z
-    .record(z.string(), z.number())
-    .describe('box `refId` → number of boxes of that type in this packing'),
-  timeStamp: z.string().describe('ISO 8601, when the proxy forwarded the request'),
-  cacheHit: z.boolean().describe('answered from the request cache, without calling Paccurate'),
-  requestError: z
-    .boolean()
-    .describe('the request did not get through (refused by the proxy, Paccurate unreachable or too slow)'),
-  errorResponse: z.boolean().describe('Paccurate answered with an error status'),
-  statusCode: z.string().describe('HTTP status of Paccurate\'s answer as a string; "0" when no answer came'),
-  latency: z.number().describe("Paccurate's round trip in nanoseconds (0 when none was made)"),
-});
+export { packStatsSchema } from './schema';
 export type PackStats = z.infer<typeof packStatsSchema>;
+export type BoxTypeSums = z.infer<typeof boxTypeSumsSchema>;
 
 /** A pack request the proxy answered. `keystem` equals `stats.usedKeystem`. */
 export interface PackEvent {
@@ -77,6 +55,24 @@ export interface Totals {
   latencySum: number;
   latencyCount: number;
   maxLatency: MaxLatency;
+  /** cents, over the packs whose answer carried a totalCost (costedPacks) */
+  totalCost: number;
+  costedPacks: number;
+  totalBoxes: number;
+  totalLeftovers: number;
+  packsWithLeftovers: number;
+  totalWeight: number;
+  /** seconds, over the packs that reported a packTime (packTimeCount) */
+  packTimeSum: number;
+  packTimeCount: number;
+  packsWithWarnings: number;
+  /** boxTypeChoiceGoalUsed → packs */
+  choiceGoals: Record<string, number>;
+  /** box refId → sum of its boxes' volumeUtilization, and how many boxes reported one */
+  boxTypeUtilizationSum: Record<string, number>;
+  boxTypeUtilizationCount: Record<string, number>;
+  /** box refId → sum of its boxes' price (cents) */
+  boxTypeCost: Record<string, number>;
 }
 
 export interface KeystemTotals extends Totals {

@@ -1,4 +1,5 @@
 import { SUM_FIELDS, type SumField } from '../stats/fold';
+import { LIST_FIELDS } from './types';
 
 /**
  * The SQLite schema and statements. The plain sums are one column each, named after their
@@ -16,13 +17,35 @@ export function column(field: SumField): string {
   return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-const REAL_FIELDS: readonly SumField[] = ['totalVolume', 'sumVolumeUtilization'];
+const REAL_FIELDS: readonly SumField[] = [
+  'totalVolume',
+  'sumVolumeUtilization',
+  'totalCost',
+  'totalWeight',
+  'packTimeSum',
+];
 const columns = SUM_FIELDS.map(column);
+
+function columnType(field: SumField): string {
+  return REAL_FIELDS.includes(field) ? 'REAL' : 'INTEGER';
+}
+
+/**
+ * The upgrade of a keystems table made by an earlier version: each sum it lacks is added, 0 for
+ * the keystems it holds (their totals are kept; the new sums count from the upgrade on).
+ */
+export function addMissingColumns(existing: ReadonlySet<string>): string[] {
+  return SUM_FIELDS.filter((f) => !existing.has(column(f))).map(
+    (f) => `ALTER TABLE keystems ADD COLUMN ${column(f)} ${columnType(f)} NOT NULL DEFAULT 0`,
+  );
+}
+
+export const KEYSTEM_COLUMNS = "SELECT name FROM pragma_table_info('keystems')";
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS keystems (
   keystem TEXT PRIMARY KEY,
-  ${SUM_FIELDS.map((f) => `${column(f)} ${REAL_FIELDS.includes(f) ? 'REAL' : 'INTEGER'} NOT NULL`).join(',\n  ')},
+  ${SUM_FIELDS.map((f) => `${column(f)} ${columnType(f)} NOT NULL`).join(',\n  ')},
   max_latency INTEGER NOT NULL,
   max_latency_at TEXT NOT NULL,
   reset_at INTEGER,
@@ -41,19 +64,40 @@ CREATE TABLE IF NOT EXISTS ledger (
   applied_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ledger_by_applied_at ON ledger (applied_at);
+CREATE TABLE IF NOT EXISTS keystem_hours (
+  keystem TEXT NOT NULL,
+  hour INTEGER NOT NULL,
+  ${SUM_FIELDS.map((f) => `${column(f)} ${columnType(f)} NOT NULL`).join(',\n  ')},
+  max_latency INTEGER NOT NULL,
+  max_latency_at TEXT NOT NULL,
+  maps TEXT NOT NULL,
+  PRIMARY KEY (keystem, hour)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keystem_hours_by_hour ON keystem_hours (hour, keystem);
+CREATE TABLE IF NOT EXISTS all_hours (
+  hour INTEGER PRIMARY KEY,
+  ${SUM_FIELDS.map((f) => `${column(f)} ${columnType(f)} NOT NULL`).join(',\n  ')},
+  keystems INTEGER NOT NULL,
+  max_latency INTEGER NOT NULL,
+  max_latency_at TEXT NOT NULL,
+  max_latency_keystem TEXT NOT NULL,
+  maps TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 const insertRow = `INSERT INTO keystems (keystem, ${columns.join(', ')}, max_latency, max_latency_at, reset_at, updated_at)
 VALUES (@keystem, ${SUM_FIELDS.map((f) => `@${f}`).join(', ')}, @maxLatency, @maxLatencyAt, @resetAt, @updatedAt)
 ON CONFLICT (keystem) DO UPDATE SET`;
 
-/** Adds a delta. The max latency moves with its timestamp, ordered as (latency, timestamp) pairs. */
-export const ADD_TO_KEYSTEM = `${insertRow}
-  ${columns.map((c) => `${c} = ${c} + excluded.${c}`).join(',\n  ')},
+/** Adds a row's delta. The max latency moves with its timestamp, ordered as (latency, timestamp) pairs. */
+const ADD_SUMS = `${columns.map((c) => `${c} = ${c} + excluded.${c}`).join(',\n  ')},
   max_latency = CASE WHEN (excluded.max_latency, excluded.max_latency_at) > (max_latency, max_latency_at)
     THEN excluded.max_latency ELSE max_latency END,
   max_latency_at = CASE WHEN (excluded.max_latency, excluded.max_latency_at) > (max_latency, max_latency_at)
-    THEN excluded.max_latency_at ELSE max_latency_at END,
+    THEN excluded.max_latency_at ELSE max_latency_at END`;
+
+export const ADD_TO_KEYSTEM = `${insertRow}
+  ${ADD_SUMS},
   updated_at = excluded.updated_at`;
 
 /** A reset: the row becomes the sums accepted since the reset (a tombstone when there are none). */
@@ -96,5 +140,103 @@ export const SUMMARY_HIGHEST_AVG = `SELECT keystem, CAST(latency_sum AS REAL) / 
 FROM keystems WHERE total_requests > 0 AND latency_count > 0
 ORDER BY latency DESC, keystem LIMIT 1`;
 
-export const LIST_KEYSTEMS = `SELECT keystem FROM keystems
-WHERE total_requests > 0 AND keystem > ? ORDER BY keystem LIMIT ?`;
+/** A page of the keystem list with the sums its items show; `prefix` '' matches every keystem. */
+export const LIST_KEYSTEMS = `SELECT keystem, ${LIST_FIELDS.map((f) => `${column(f)} AS ${f}`).join(', ')},
+  updated_at AS updatedAt
+FROM keystems
+WHERE total_requests > 0 AND keystem > @after AND keystem >= @prefix AND substr(keystem, 1, length(@prefix)) = @prefix
+ORDER BY keystem LIMIT @limit`;
+
+/*
+ * History. A keystem-hour is one row: its sums as columns, its maps as one JSON document (an
+ * hour holds a handful of keys; the flush that owns the keystem reads, adds and writes it in
+ * its write transaction). all_hours keeps the same per hour across keystems, so /all/history
+ * reads one row per hour whatever the number of keystems; a reset subtracts the keystem's hours.
+ */
+
+const sumParams = SUM_FIELDS.map((f) => `@${f}`).join(', ');
+
+export const HOUR_MAPS = 'SELECT maps FROM keystem_hours WHERE keystem = ? AND hour = ?';
+
+export const ADD_TO_HOUR = `INSERT INTO keystem_hours (keystem, hour, ${columns.join(', ')}, max_latency, max_latency_at, maps)
+VALUES (@keystem, @hour, ${sumParams}, @maxLatency, @maxLatencyAt, @maps)
+ON CONFLICT (keystem, hour) DO UPDATE SET
+  ${ADD_SUMS},
+  maps = excluded.maps`;
+
+export const ALL_HOUR_MAPS = 'SELECT maps FROM all_hours WHERE hour = ?';
+
+export const ADD_TO_ALL_HOUR = `INSERT INTO all_hours (hour, ${columns.join(', ')}, keystems, max_latency, max_latency_at, max_latency_keystem, maps)
+VALUES (@hour, ${sumParams}, @keystems, @maxLatency, @maxLatencyAt, @maxLatencyKeystem, @maps)
+ON CONFLICT (hour) DO UPDATE SET
+  ${ADD_SUMS},
+  max_latency_keystem = CASE WHEN (excluded.max_latency, excluded.max_latency_at) > (max_latency, max_latency_at)
+    THEN excluded.max_latency_keystem ELSE max_latency_keystem END,
+  keystems = keystems + excluded.keystems,
+  maps = excluded.maps`;
+
+export const SET_ALL_HOUR_MAPS = 'UPDATE all_hours SET maps = ? WHERE hour = ?';
+
+/** A reset, step 1: the keystem's hours, to take their maps out of all_hours. */
+export const KEYSTEM_HOUR_MAPS = 'SELECT hour, maps FROM keystem_hours WHERE keystem = ?';
+
+/** Step 2: its sums and its presence out of every hour it had; hours left empty go. */
+export const SUBTRACT_FROM_ALL_HOURS = `UPDATE all_hours SET
+  ${columns.map((c) => `${c} = all_hours.${c} - h.${c}`).join(',\n  ')},
+  keystems = all_hours.keystems - 1
+FROM keystem_hours AS h WHERE h.keystem = ? AND h.hour = all_hours.hour`;
+export const DROP_EMPTY_ALL_HOURS = 'DELETE FROM all_hours WHERE keystems <= 0';
+
+/** Step 3: where it held an hour's max latency, the max of the other keystems takes over. */
+export const REPLACE_ALL_HOUR_MAX = `UPDATE all_hours SET (max_latency, max_latency_at, max_latency_keystem) = (
+  SELECT * FROM (
+    SELECT h.max_latency, h.max_latency_at, h.keystem FROM keystem_hours AS h
+    WHERE h.hour = all_hours.hour AND h.keystem <> @keystem
+    UNION ALL SELECT 0, '', '' -- (none left: an hour whose other rows retention took first)
+  ) ORDER BY 1 DESC, 2 DESC, 3 LIMIT 1)
+WHERE max_latency_keystem = @keystem`;
+
+/** Step 4: its rows. */
+export const DELETE_HOURS = 'DELETE FROM keystem_hours WHERE keystem = ?';
+
+/** Retention, a bounded slice at a time so that a flush never waits long behind it. */
+export const EXPIRE_HOURS = `DELETE FROM keystem_hours WHERE (keystem, hour) IN
+  (SELECT keystem, hour FROM keystem_hours WHERE hour < ? ORDER BY hour LIMIT ?)`;
+export const EXPIRE_ALL_HOURS = `DELETE FROM all_hours WHERE hour IN
+  (SELECT hour FROM all_hours WHERE hour < ? ORDER BY hour LIMIT ?)`;
+
+/** The ranges of a history read, passed as one JSON array of [from, to] pairs (ms). */
+const RANGES = `WITH b (i, f, t) AS (
+  SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
+)`;
+
+/**
+ * Sums per range, computed by the engine. With exactly one max() in the query, SQLite takes
+ * the bare columns (its timestamp, its keystem) from the row holding the max.
+ */
+function rangeSums(table: string, where: string, keystem: string): string {
+  return `${RANGES}
+SELECT b.i AS bucket, ${SUM_FIELDS.map((f) => `SUM(h.${column(f)}) AS ${f}`).join(', ')},
+  ${table === 'all_hours' ? 'SUM(h.keystems)' : '1'} AS keystems,
+  MAX(h.max_latency) AS maxLatency, h.max_latency_at AS maxLatencyAt, ${keystem} AS maxLatencyKeystem
+FROM b CROSS JOIN ${table} AS h ON h.hour >= b.f AND h.hour < b.t ${where}
+GROUP BY b.i`;
+}
+
+export const KEYSTEM_RANGE_SUMS = rangeSums('keystem_hours', 'AND h.keystem = ?', 'h.keystem');
+export const ALL_RANGE_SUMS = rangeSums('all_hours', '', 'h.max_latency_keystem');
+
+/** The maps of the hours in a span, in order (merged per range by the application). */
+export const KEYSTEM_SPAN_MAPS = `SELECT hour, maps FROM keystem_hours
+WHERE keystem = ? AND hour >= ? AND hour < ? ORDER BY hour`;
+export const ALL_SPAN_MAPS = 'SELECT hour, maps FROM all_hours WHERE hour >= ? AND hour < ? ORDER BY hour';
+
+/**
+ * Keystems with traffic per point longer than an hour: for each keystem (from its totals row),
+ * whether it has an hour in the point — one index probe per keystem and point.
+ */
+export const KEYSTEMS_PER_RANGE = `${RANGES}
+SELECT b.i AS bucket, COUNT(*) AS keystems
+FROM b CROSS JOIN keystems AS k
+WHERE EXISTS (SELECT 1 FROM keystem_hours AS h WHERE h.keystem = k.keystem AND h.hour >= b.f AND h.hour < b.t)
+GROUP BY b.i`;

@@ -1,18 +1,36 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { foldBatch, keystemsOf, MAP_FIELDS, sumsOf, type MapField, type SumField } from '../stats/fold';
+import {
+  emptyMaps,
+  emptyTotals,
+  foldBatch,
+  hourOf,
+  HOUR_MS,
+  keystemsOf,
+  MAP_FIELDS,
+  sumsOf,
+  type HourUpdate,
+  type MapField,
+  type SumField,
+} from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
+import { addMaps, addTotals, parseMaps, pointsOf, type HourPoint, type RangeSums } from './hour-rows';
 import { pageOf } from './page';
 import * as sql from './sqlite-sql';
 import {
+  DEFAULT_HISTORY_RETENTION_MS,
   DEFAULT_LEDGER_TTL_MS,
   type ApplyResult,
   type ExpiringLedger,
+  type HourRange,
+  type KeystemListRow,
   type KeystemPage,
+  type PageQuery,
   type StatsStore,
   type StoreOptions,
+  type SummaryPointTotals,
 } from './types';
 
 export interface SqliteStoreOptions extends StoreOptions {
@@ -24,8 +42,10 @@ export interface SqliteStoreOptions extends StoreOptions {
    * it is short: the shard consumer retries a failed batch with back-off instead.
    */
   busyTimeoutMs?: number;
-  /** how often applyBatch also expires the ledger (default: every hour) */
+  /** how often applyBatch also expires the ledger and old history (default: every hour) */
   ledgerExpiryEveryMs?: number;
+  /** history rows removed per table per expiry slice (default 5,000): a flush waits at most one slice */
+  historyExpirySlice?: number;
 }
 
 type Row = Record<SumField, number> & {
@@ -35,7 +55,6 @@ type Row = Record<SumField, number> & {
   updatedAt: string;
 };
 type CountRow = { map: MapField; key: string; n: number };
-
 const STATEMENTS = {
   addToKeystem: sql.ADD_TO_KEYSTEM,
   replaceKeystem: sql.REPLACE_KEYSTEM,
@@ -51,6 +70,23 @@ const STATEMENTS = {
   summaryMaxLatency: sql.SUMMARY_MAX_LATENCY,
   summaryHighestAvg: sql.SUMMARY_HIGHEST_AVG,
   listKeystems: sql.LIST_KEYSTEMS,
+  addToHour: sql.ADD_TO_HOUR,
+  hourMaps: sql.HOUR_MAPS,
+  allHourMaps: sql.ALL_HOUR_MAPS,
+  addToAllHour: sql.ADD_TO_ALL_HOUR,
+  setAllHourMaps: sql.SET_ALL_HOUR_MAPS,
+  keystemHourMaps: sql.KEYSTEM_HOUR_MAPS,
+  subtractFromAllHours: sql.SUBTRACT_FROM_ALL_HOURS,
+  dropEmptyAllHours: sql.DROP_EMPTY_ALL_HOURS,
+  replaceAllHourMax: sql.REPLACE_ALL_HOUR_MAX,
+  deleteHours: sql.DELETE_HOURS,
+  expireHours: sql.EXPIRE_HOURS,
+  expireAllHours: sql.EXPIRE_ALL_HOURS,
+  keystemRangeSums: sql.KEYSTEM_RANGE_SUMS,
+  keystemSpanMaps: sql.KEYSTEM_SPAN_MAPS,
+  allRangeSums: sql.ALL_RANGE_SUMS,
+  allSpanMaps: sql.ALL_SPAN_MAPS,
+  keystemsPerRange: sql.KEYSTEMS_PER_RANGE,
 };
 
 type Statements = Record<keyof typeof STATEMENTS, Database.Statement>;
@@ -63,9 +99,21 @@ function prepare(db: Database.Database): Statements {
 }
 
 function mapsOf(rows: readonly CountRow[]): Pick<Totals, MapField> {
-  const maps: Pick<Totals, MapField> = { statusCodes: {}, boxTypes: {} };
+  const maps = emptyMaps();
   for (const { map, key, n } of rows) maps[map][key] = n;
   return maps;
+}
+
+const rangesJson = (ranges: readonly HourRange[]) => JSON.stringify(ranges.map((r) => [r.from, r.to]));
+
+/** The hours a history read covers: from the first range's start to the last one's end. */
+function spanOf(ranges: readonly HourRange[]): [number, number] {
+  return [ranges[0]?.from ?? 0, ranges.at(-1)?.to ?? 0];
+}
+
+/** A delta's sums and max latency as the upserts' named parameters. */
+function rowOf(delta: Totals) {
+  return { ...sumsOf(delta), maxLatency: delta.maxLatency.latency, maxLatencyAt: delta.maxLatency.timeStamp };
 }
 
 /**
@@ -82,11 +130,17 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
   private stmts: Statements | null = null;
   private readonly ledgerTtlMs: number;
   private readonly ledgerExpiryEveryMs: number;
+  private readonly historyRetentionMs: number;
+  private readonly historyExpirySlice: number;
   private lastExpiry = 0;
+  /** the last history expiry removed a whole slice: more is due at the next flush */
+  private historyBacklog = false;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.ledgerTtlMs = options.ledgerTtlMs ?? DEFAULT_LEDGER_TTL_MS;
     this.ledgerExpiryEveryMs = options.ledgerExpiryEveryMs ?? 60 * 60 * 1000;
+    this.historyRetentionMs = options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
+    this.historyExpirySlice = options.historyExpirySlice ?? 5000;
   }
 
   async init(): Promise<void> {
@@ -97,7 +151,11 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 250}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.exec(sql.SCHEMA);
+    db.transaction(() => {
+      db.exec(sql.SCHEMA);
+      const existing = db.prepare(sql.KEYSTEM_COLUMNS).pluck().all() as string[];
+      for (const statement of sql.addMissingColumns(new Set(existing))) db.exec(statement);
+    }).immediate();
     this.db = db;
     this.stmts = prepare(db);
     await this.expireLedger();
@@ -116,12 +174,13 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       }
       const fold = foldBatch(fresh, lastResets);
       for (const [keystem, { reset, delta }] of fold.updates) {
-        if (reset !== undefined) stmts.deleteCounts.run(keystem);
+        if (reset !== undefined) {
+          stmts.deleteCounts.run(keystem);
+          this.forgetHistory(keystem);
+        }
         (reset === undefined ? stmts.addToKeystem : stmts.replaceKeystem).run({
           keystem,
-          ...sumsOf(delta),
-          maxLatency: delta.maxLatency.latency,
-          maxLatencyAt: delta.maxLatency.timeStamp,
+          ...rowOf(delta),
           resetAt: reset ?? null,
           updatedAt,
         });
@@ -129,11 +188,30 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
           for (const [key, n] of Object.entries(delta[map])) stmts.addCount.run(keystem, map, key, n);
         }
       }
+      this.addHours(fold.hours);
       return { applied: fold.applied, duplicates: events.length - fresh.length, stale: fold.stale };
     });
     const result = apply.immediate();
-    if (now - this.lastExpiry >= this.ledgerExpiryEveryMs) await this.expireLedger(now);
+    if (now - this.lastExpiry >= this.ledgerExpiryEveryMs || this.historyBacklog) {
+      await this.expireLedger(now);
+      await this.expireHistory(now);
+    }
     return result;
+  }
+
+  async expireHistory(now = Date.now()): Promise<number> {
+    const { db, stmts } = this.ready();
+    if (this.historyRetentionMs <= 0) return 0;
+    const before = hourOf(now - this.historyRetentionMs);
+    const slice = this.historyExpirySlice;
+    const removed = db
+      .transaction(() => [
+        stmts.expireHours.run(before, slice).changes,
+        stmts.expireAllHours.run(before, slice).changes,
+      ])
+      .immediate();
+    this.historyBacklog = removed.some((n) => n === slice);
+    return removed.reduce((a, b) => a + b, 0);
   }
 
   async expireLedger(now = Date.now()): Promise<number> {
@@ -176,13 +254,98 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     })();
   }
 
-  async listKeystems(page: { limit: number; after?: string }): Promise<KeystemPage> {
+  async listKeystems(page: PageQuery): Promise<KeystemPage> {
     const { stmts } = this.ready();
-    const rows = stmts.listKeystems.all(page.after ?? '', page.limit + 1) as { keystem: string }[];
-    return pageOf(
-      rows.map((r) => r.keystem),
-      page.limit,
-    );
+    const rows = stmts.listKeystems.all({
+      after: page.after ?? '',
+      prefix: page.prefix ?? '',
+      limit: page.limit + 1,
+    }) as KeystemListRow[];
+    return pageOf(rows, page.limit);
+  }
+
+  async getKeystemHistory(keystem: string, ranges: readonly HourRange[]): Promise<Totals[]> {
+    const { db, stmts } = this.ready();
+    const json = rangesJson(ranges);
+    const [from, to] = spanOf(ranges);
+    return db.transaction(() =>
+      pointsOf(
+        ranges,
+        stmts.keystemRangeSums.all(json, keystem) as RangeSums[],
+        stmts.keystemSpanMaps.raw().all(keystem, from, to) as [number, string][],
+      ).map((p) => p.totals),
+    )();
+  }
+
+  async getSummaryHistory(ranges: readonly HourRange[]): Promise<SummaryPointTotals[]> {
+    const { db, stmts } = this.ready();
+    const json = rangesJson(ranges);
+    const [from, to] = spanOf(ranges);
+    return db.transaction(() => {
+      const points = pointsOf(
+        ranges,
+        stmts.allRangeSums.all(json) as RangeSums[],
+        stmts.allSpanMaps.raw().all(from, to) as [number, string][],
+      );
+      // a point of one hour has its count in its row; a longer one asks which keystems it saw
+      if (ranges.some((r) => r.to - r.from > HOUR_MS)) {
+        for (const p of points) p.keystems = 0;
+        for (const { bucket, keystems } of stmts.keystemsPerRange.all(json) as {
+          bucket: number;
+          keystems: number;
+        }[]) {
+          (points[bucket] as HourPoint).keystems = keystems;
+        }
+      }
+      return points.map(({ totals, keystems, maxLatencyKeystem }) => ({
+        ...totals,
+        keystems,
+        maxLatency: { ...totals.maxLatency, usedKeystem: maxLatencyKeystem },
+      }));
+    })();
+  }
+
+  /**
+   * A reset's history: the keystem's hours leave the all-keystems hours (maps, sums, presence,
+   * and the max latency where it was theirs), then its rows go. Inside the flush transaction.
+   */
+  private forgetHistory(keystem: string): void {
+    const { stmts } = this.ready();
+    for (const { hour, maps } of stmts.keystemHourMaps.all(keystem) as { hour: number; maps: string }[]) {
+      const all = stmts.allHourMaps.get(hour) as { maps: string } | undefined;
+      if (all)
+        stmts.setAllHourMaps.run(JSON.stringify(addMaps(parseMaps(all.maps), parseMaps(maps), -1)), hour);
+    }
+    stmts.subtractFromAllHours.run(keystem);
+    stmts.dropEmptyAllHours.run();
+    stmts.replaceAllHourMax.run({ keystem });
+    stmts.deleteHours.run(keystem);
+  }
+
+  /** A flush's keystem-hours, then the same summed per hour into the all-keystems hours. */
+  private addHours(hours: readonly HourUpdate[]): void {
+    const { stmts } = this.ready();
+    const perHour = new Map<number, { delta: Totals; keystems: number; maxLatencyKeystem: string }>();
+    for (const { keystem, hour, delta } of hours) {
+      const row = stmts.hourMaps.get(keystem, hour) as { maps: string } | undefined;
+      const maps = addMaps(row ? parseMaps(row.maps) : emptyMaps(), delta);
+      stmts.addToHour.run({ keystem, hour, ...rowOf(delta), maps: JSON.stringify(maps) });
+      let all = perHour.get(hour);
+      if (!all) perHour.set(hour, (all = { delta: emptyTotals(), keystems: 0, maxLatencyKeystem: '' }));
+      if (addTotals(all.delta, delta)) all.maxLatencyKeystem = keystem;
+      if (!row) all.keystems += 1;
+    }
+    for (const [hour, { delta, keystems, maxLatencyKeystem }] of perHour) {
+      const row = stmts.allHourMaps.get(hour) as { maps: string } | undefined;
+      const maps = addMaps(row ? parseMaps(row.maps) : emptyMaps(), delta);
+      stmts.addToAllHour.run({
+        hour,
+        ...rowOf(delta),
+        keystems,
+        maxLatencyKeystem,
+        maps: JSON.stringify(maps),
+      });
+    }
   }
 
   async ping(): Promise<void> {
