@@ -245,13 +245,16 @@ describe('history API', () => {
     await store.applyBatch([packEvent('k1', Date.now())]);
     for (const route of ['/api/keydata/k1/history', '/api/keydata/all/history']) {
       const res = await request(app()).get(`${route}?${query}`).expect(400);
-      expect(res.body).toEqual({ Message: expect.stringMatching(message) });
+      expect(res.body).toEqual({
+        Message: expect.stringMatching(message),
+        Code: expect.stringMatching(/^PACPROXY_ERR_/),
+      });
     }
   });
 
   it('answers 404 for a keystem without data, 400 for a malformed one, 503 when the store fails', async () => {
     const res = await request(app()).get('/api/keydata/nobody/history').expect(404);
-    expect(res.body).toEqual({ Message: 'no data for keystem nobody' });
+    expect(res.body).toEqual({ Message: 'no data for keystem nobody', Code: 'PACPROXY_ERR_UNKNOWN_KEYSTEM' });
     await request(app()).get('/api/keydata/a.b/history').expect(400);
     await store.close();
     await request(app()).get('/api/keydata/all/history').expect(503);

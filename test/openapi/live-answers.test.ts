@@ -155,6 +155,17 @@ describe('live answers against GET /openapi.json', () => {
     const page = await expectAnswer(200, 'GET', '/api/keydata', '/api/keydata?limit=1');
     expect(JSON.parse(page.text).keystems).toHaveLength(1);
     await expectAnswer(400, 'GET', '/api/keydata', '/api/keydata?limit=0');
+    const history = '/api/keydata/{keystem}/history';
+    const days = `?interval=day&tz=America/New_York`;
+    const points = await expectAnswer(200, 'GET', history, `/api/keydata/${KEYSTEM}/history${days}`);
+    expect(JSON.parse(points.text).points).not.toHaveLength(0);
+    await expectAnswer(200, 'GET', history, `/api/keydata/${KEYSTEM}/history?format=csv`);
+    await expectAnswer(400, 'GET', history, `/api/keydata/${KEYSTEM}/history?interval=fortnight`);
+    await expectAnswer(404, 'GET', history, '/api/keydata/nobody/history');
+    const all = '/api/keydata/all/history';
+    await expectAnswer(200, 'GET', all, `/api/keydata/all/history${days}`);
+    await expectAnswer(200, 'GET', all, '/api/keydata/all/history', { accept: 'text/csv' });
+    await expectAnswer(400, 'GET', all, '/api/keydata/all/history?tz=Asia/Kolkata');
   });
 
   it('DELETE /api/keydata/{keystem}: the admin token, bearer or basic', async () => {
@@ -186,6 +197,8 @@ describe('live answers against GET /openapi.json', () => {
       await expectAnswer(503, 'GET', '/api/keydata/{keystem}', `/api/keydata/${KEYSTEM}`);
       await expectAnswer(503, 'GET', '/api/keydata/all', '/api/keydata/all');
       await expectAnswer(503, 'GET', '/api/keydata', '/api/keydata');
+      await expectAnswer(503, 'GET', '/api/keydata/{keystem}/history', `/api/keydata/${KEYSTEM}/history`);
+      await expectAnswer(503, 'GET', '/api/keydata/all/history', '/api/keydata/all/history');
     } finally {
       await store.init();
     }
