@@ -35,6 +35,10 @@ const schema = z.object({
   CACHE_MAX_BYTES: int(0).default(1_048_576),
   ADMIN_TOKEN: optionalString,
   METRICS_PORT: int(0, 65535).default(9091),
+  DASHBOARD_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code such as USD or EUR')
+    .default('USD'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -4,6 +4,7 @@ import type { RequestListener } from 'node:http';
 import helmet from 'helmet';
 import { queueBoard, QUEUE_BOARD_PATH } from '../admin/queue-board';
 import type { Config } from '../config';
+import { dashboardRoutes } from '../dashboard/dashboard-routes';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import { metricsRoute } from '../metrics/metrics-route';
@@ -37,6 +38,8 @@ export interface AppDeps {
   redis?: { ping(): Promise<unknown> };
   /** every shard queue and the dead-letter queue: Bull Board and the queue gauges of /metrics */
   queues?: readonly Queue[];
+  /** the dashboard's built browser files; default dist/dashboard (`npm run build`) */
+  dashboardAssetsDir?: string;
 }
 
 /** The pack routes of each app, for `requestListener`. */
@@ -77,6 +80,13 @@ export function createApp(deps: AppDeps): Express {
         sink: deps.sink,
         adminToken: deps.config.ADMIN_TOKEN,
         logger: deps.logger,
+      }),
+    );
+    app.use(
+      dashboardRoutes({
+        assetsDir: deps.dashboardAssetsDir,
+        flushIntervalMs: deps.config.FLUSH_INTERVAL_MS,
+        currency: deps.config.DASHBOARD_CURRENCY,
       }),
     );
   }

@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { Router } from 'express';
+import { HttpError } from '../http/errors';
+import { DASHBOARD_ASSETS_DIR, DASHBOARD_ENTRY } from './assets';
+import { dashboardPage, type PageSettings } from './page';
+
+export interface DashboardRoutesOptions extends PageSettings {
+  /** the built browser files (default: dist/dashboard, made by `npm run build`) */
+  assetsDir?: string;
+}
+
+/**
+ * `GET /dashboard`, `GET /dashboard/keystem/{keystem}` and the page's assets under
+ * /dashboard/assets. The page reads only the public statistics API, so whoever guards that API
+ * guards what the page shows; a guard for the page itself goes in front of this router.
+ */
+export function dashboardRoutes({
+  assetsDir = DASHBOARD_ASSETS_DIR,
+  ...settings
+}: DashboardRoutesOptions): Router {
+  const router = Router();
+  const html = dashboardPage(settings);
+  const built = () => existsSync(path.join(assetsDir, DASHBOARD_ENTRY));
+
+  const page: express.RequestHandler = (_req, _res, next) => {
+    if (built()) return next();
+    next(
+      new HttpError(503, 'PACPROXY_ERR_DASHBOARD_NOT_BUILT', 'the dashboard is not built: run npm run build'),
+    );
+  };
+  router.get(['/dashboard', '/dashboard/keystem/:keystem'], page, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('html').send(html);
+  });
+  router.use('/dashboard/assets', express.static(assetsDir, { fallthrough: true, index: false, maxAge: 0 }));
+  return router;
+}
