@@ -3,7 +3,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
 import { createSimulator, type Simulator } from '../../ops/paccurate-sim/simulator';
 import { testConfig } from '../../src/config';
@@ -16,13 +16,13 @@ import { shardOf } from '../../src/queue/shard';
 import { PaccurateClient } from '../../src/upstream/paccurate-client';
 import { openStatsQueues } from '../admin/stats-queues';
 import { RedisProcess } from '../helpers/redis-server';
+import { launchChromium } from './support/chromium';
 
 /**
  * Bull Board in a real browser (Debian's chromium through playwright-core) against the real
  * app: pack traffic through POST / lands in the shard queues, and an operator logging in with
  * basic auth sees every queue with its count, on a page that renders under its CSP.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SHARDS = 4;
 const TOKEN = 'browser-test-admin-token';
 const ARTIFACTS = path.join(__dirname, '../artifacts');
@@ -100,19 +100,7 @@ describe('Bull Board in chromium', () => {
     }
 
     userDataDir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    browser = await launchChromium(userDataDir, {
       httpCredentials: { username: 'operator', password: TOKEN },
       viewport: { width: 1280, height: 800 },
     });

@@ -27,6 +27,8 @@ export interface ChartSpec {
   /** what the chart shows, for screen readers */
   description: string;
   format: Format;
+  /** whole numbers only: no axis ticks between 0 and 1 */
+  counts?: boolean;
   lines: LineSpec[];
 }
 
@@ -43,6 +45,7 @@ export function chartSpecs(formats: {
       title: 'Requests',
       description: 'Requests per bucket by the class of Paccurate’s answer',
       format: formats.count,
+      counts: true,
       lines: [
         { label: '2xx', color: '#1b7837', values: (s) => s.ok },
         { label: '4xx', color: '#b35806', values: (s) => s.clientErrors },
@@ -86,12 +89,24 @@ export function chartSpecs(formats: {
       title: 'Leftovers',
       description: 'Items Paccurate could not pack',
       format: formats.count,
+      counts: true,
       lines: [{ label: 'Leftover items', color: '#762a83', values: (s) => s.leftovers }],
     },
   ];
 }
 
 const HEIGHT = 200;
+/** Axis steps for counts: 1, 2, 5, 10, 20, 50, … */
+const COUNT_STEPS = Array.from({ length: 30 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3));
+
+/** Values with no neighbour on either side draw no line: mark them with a dot instead. */
+const isolated = (u: UPlot, seriesIdx: number): number[] => {
+  const ys = u.data[seriesIdx]!;
+  const lone: number[] = [];
+  for (let i = 0; i < ys.length; i++)
+    if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) lone.push(i);
+  return lone;
+};
 
 export class Charts {
   private readonly plots = new Map<string, UPlot>();
@@ -134,9 +149,23 @@ export class Charts {
       height: HEIGHT,
       series: [
         {},
-        ...spec.lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, value, spanGaps: false })),
+        ...spec.lines.map((l) => ({
+          label: l.label,
+          stroke: l.color,
+          width: 2,
+          value,
+          spanGaps: false,
+          points: { show: true, size: 6, fill: l.color, filter: isolated },
+        })),
       ],
-      axes: [{}, { values: (_u: UPlot, splits: number[]) => splits.map(spec.format), size: 70 }],
+      axes: [
+        {},
+        {
+          values: (_u: UPlot, splits: number[]) => splits.map(spec.format),
+          size: 70,
+          ...(spec.counts ? { incrs: COUNT_STEPS } : {}),
+        },
+      ],
       scales: { y: { range: (_u: UPlot, _min: number, max: number) => [0, max > 0 ? max * 1.1 : 1] } },
       cursor: { drag: { x: false, y: false } },
     };
