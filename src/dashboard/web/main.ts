@@ -224,14 +224,13 @@ async function refresh(): Promise<void> {
   const csv = $<HTMLAnchorElement>('csv');
   csv.href = `${HISTORY_PATH}?${historyQuery(range, TIME_ZONE, { format: 'csv' })}`;
   try {
-    const [history, list] = await Promise.all([
+    const [answer, list] = await Promise.all([
       getHistory(`${HISTORY_PATH}?${query}`, controller.signal),
       KEYSTEM ? null : getAllKeystems(controller.signal),
     ]);
-    const totals = rangeTotals(history.points);
+    const totals = rangeTotals(answer.points);
     headline(totals);
-    charts.show(chartSeries(history.points));
-    document.body.dataset.interval = history.interval;
+    charts.show(chartSeries(answer.points));
     if (KEYSTEM) keystemDetails(totals);
     if (list) {
       keystems = list;
