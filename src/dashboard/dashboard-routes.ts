@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
+import helmet from 'helmet';
 import { HttpError } from '../http/errors';
 import { DASHBOARD_ASSETS_DIR, DASHBOARD_ENTRY } from './assets';
 import { dashboardPage, type PageSettings } from './page';
@@ -29,7 +30,12 @@ export function dashboardRoutes({
       new HttpError(503, 'PACPROXY_ERR_DASHBOARD_NOT_BUILT', 'the dashboard is not built: run npm run build'),
     );
   };
-  router.get(['/dashboard', '/dashboard/keystem/:keystem'], page, (_req, res) => {
+  // Opened over plain HTTP at a LAN address, a page with helmet's default CSP would have its
+  // assets fetched over https (upgrade-insecure-requests) and fail; and the browser ignores COOP
+  // there, logging an error each time. The page opens no windows, so it loses nothing without it.
+  const plainHttpHeaders = helmet.contentSecurityPolicy({ directives: { upgradeInsecureRequests: null } });
+  router.get(['/dashboard', '/dashboard/keystem/:keystem'], page, plainHttpHeaders, (_req, res) => {
+    res.removeHeader('Cross-Origin-Opener-Policy');
     res.setHeader('Cache-Control', 'no-cache');
     res.type('html').send(html);
   });
