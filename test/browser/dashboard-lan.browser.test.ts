@@ -1,16 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import http, { type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
-import { testConfig } from '../../src/config';
-import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/log/logger';
-import { MemorySink } from '../../src/queue/sink';
-import { SqliteStore } from '../../src/store/sqlite';
-import { buildDashboard } from '../dashboard/build';
 import { launchChromium } from './support/chromium';
+import { DashboardServer } from './support/dashboard-server';
 
 /**
  * The dashboard opened as a colleague on the same network would: plain HTTP at this machine's
@@ -22,38 +14,21 @@ const lanAddress = Object.values(os.networkInterfaces())
   .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 
 (lanAddress ? describe : describe.skip)('dashboard over plain HTTP at a LAN address', () => {
-  let dir: string;
-  let store: SqliteStore;
-  let server: Server;
+  let dashboard: DashboardServer;
   let browser: BrowserContext;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-dashboard-lan-'));
-    buildDashboard(path.join(dir, 'assets'));
-    store = new SqliteStore({ path: path.join(dir, 'stats.db') });
-    await store.init();
-    const app = createApp({
-      config: testConfig(),
-      logger: createLogger('silent'),
-      sink: new MemorySink(),
-      store,
-      dashboardAssetsDir: path.join(dir, 'assets'),
-    });
-    server = http.createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, lanAddress, resolve));
-    browser = await launchChromium(path.join(dir, 'chromium'));
+    dashboard = await DashboardServer.start({ host: lanAddress });
+    browser = await launchChromium(path.join(dashboard.dir, 'chromium'));
   });
 
   afterAll(async () => {
     await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    await store?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await dashboard?.close();
   });
 
   it('loads its script and styles over HTTP and runs without a console error', async () => {
-    const origin = `http://${lanAddress}:${(server.address() as AddressInfo).port}`;
+    const origin = dashboard.url;
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('console', (m) => {

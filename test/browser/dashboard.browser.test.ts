@@ -1,23 +1,18 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http, { type Server } from 'node:http';
+import { mkdirSync, readFileSync } from 'node:fs';
+import http, { type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { type BrowserContext, type Page, type Response } from 'playwright-core';
 import request from 'supertest';
-import { testConfig } from '../../src/config';
 import { formatCount } from '../../src/dashboard/web/format';
 import type { History, KeystemList } from '../../src/dashboard/web/types';
-import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/log/logger';
-import { MemorySink } from '../../src/queue/sink';
 import type { PackEvent } from '../../src/stats/types';
-import { SqliteStore } from '../../src/store/sqlite';
-import { buildDashboard } from '../dashboard/build';
+import type { SqliteStore } from '../../src/store/sqlite';
 import { packEvent } from '../helpers/stats-events';
 import { waitFor } from '../helpers/wait';
 import { launchChromium } from './support/chromium';
+import { DashboardServer } from './support/dashboard-server';
 import { historyStandIn } from './support/history-stand-in';
 
 /**
@@ -69,12 +64,10 @@ const sum = (h: History) => h.points.reduce((n, p) => n + p.totalRequests, 0);
 const en = (n: number) => formatCount(n, 'en-US');
 
 describe('dashboard in chromium', () => {
-  const logger = createLogger('silent');
-  let dir: string;
+  let dashboard: DashboardServer;
   let store: SqliteStore;
   let events: PackEvent[];
-  let app: Express;
-  let server: Server;
+  let app: RequestListener;
   let baseUrl: string;
   let browser: BrowserContext;
   const consoleErrors: string[] = [];
@@ -113,29 +106,20 @@ describe('dashboard in chromium', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-dashboard-browser-'));
-    buildDashboard(path.join(dir, 'assets'));
-    store = new SqliteStore({ path: path.join(dir, 'stats.db') });
-    await store.init();
     events = traffic(Date.now());
-    await store.applyBatch(events);
-
-    const real = createApp({
-      config: testConfig({ DASHBOARD_CURRENCY: 'EUR' }),
-      logger,
-      sink: new MemorySink(),
-      store,
-      dashboardAssetsDir: path.join(dir, 'assets'),
+    dashboard = await DashboardServer.start({
+      config: { DASHBOARD_CURRENCY: 'EUR' },
+      listener: async (real, stats) => {
+        await stats.applyBatch(events);
+        const probe = await request(real).get('/api/keydata/all/history');
+        return probe.status === 404 && /no route/.test(String(probe.body.Message))
+          ? express().use(historyStandIn(stats, events)).use(real)
+          : real;
+      },
     });
-    const probe = await request(real).get('/api/keydata/all/history');
-    app =
-      probe.status === 404 && /no route/.test(String(probe.body.Message))
-        ? express().use(historyStandIn(store, events)).use(real)
-        : real;
-    server = http.createServer(app);
-    baseUrl = await listen(server);
+    ({ store, app, url: baseUrl } = dashboard);
 
-    browser = await launchChromium(path.join(dir, 'chromium'), {
+    browser = await launchChromium(path.join(dashboard.dir, 'chromium'), {
       viewport: { width: 1280, height: 800 },
       locale: 'en-US',
       // a half-hour zone: buckets are local hours that do not start on UTC hours
@@ -154,10 +138,7 @@ describe('dashboard in chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    await store?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await dashboard?.close();
   });
 
   it('overview: headline and keystem table show the API’s totals; the range switch redraws the charts', async () => {
