@@ -49,8 +49,8 @@ export function dashboardPage({ flushIntervalMs, currency }: PageSettings): stri
     <label>Read token <input type="password" id="token" autocomplete="off"></label>
     <button type="submit">Use token</button>
   </form>
-  <p id="status" role="status" aria-live="polite">Loading…</p>
-  <p id="stale" class="note" hidden></p>
+  <p id="status">Loading…</p>
+  <p id="stale" class="note" role="status" hidden></p>
   <p id="alert" class="note" role="alert" hidden></p>
 </header>
 <main id="main">

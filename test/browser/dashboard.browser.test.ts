@@ -323,6 +323,9 @@ describe('dashboard in chromium', () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/dashboard/keystem/nobody-here?refresh=1`);
     await page.getByRole('alert').filter({ hasText: 'No data yet for keystem nobody-here' }).waitFor();
+    await page.goto(`${baseUrl}/dashboard?from=2020-01-01&to=2020-01-02`);
+    await page.getByText('No traffic recorded in this range yet.').waitFor();
+    expect(await textOf(page, headline('Avg latency'))).toBe('–');
 
     await page.goto(`${baseUrl}/dashboard?range=24h&refresh=1`);
     await page.locator('#keystem-rows tr').first().waitFor();

@@ -201,10 +201,12 @@ function renderTable(): void {
   for (const th of document.querySelectorAll<HTMLElement>('#keystems th[data-column]')) {
     th.setAttribute('aria-sort', th.dataset.column === table.sortBy ? table.direction : 'none');
   }
-  $('keystem-count').textContent =
+  const count =
     keystems.length === 0
       ? 'No data yet: no keystem has recorded traffic.'
       : `${formatCount(view.matching)} of ${formatCount(keystems.length)} keystems · page ${view.page + 1} of ${view.pages}`;
+  // a live region: touched only when it says something new, not on every refresh
+  if ($('keystem-count').textContent !== count) $('keystem-count').textContent = count;
   $<HTMLButtonElement>('prev-page').disabled = view.page === 0;
   $<HTMLButtonElement>('next-page').disabled = view.page >= view.pages - 1;
 }
