@@ -67,6 +67,17 @@ function packEvent(keystem: string): PackEvent {
       errorResponse: false,
       statusCode: '200',
       latency: 12_000_000,
+      totalCost: 1840,
+      boxes: 3,
+      leftovers: 0,
+      totalWeight: 21.5,
+      packTime: 0.004,
+      boxTypeStats: {
+        small: { volumeUtilizationSum: 0.8, volumeUtilizationCount: 1, totalCost: 440 },
+        medium: { volumeUtilizationSum: 1.3, volumeUtilizationCount: 2, totalCost: 1400 },
+      },
+      boxTypeChoiceGoalUsed: 'lowest-cost',
+      warnings: 0,
     },
   };
 }

@@ -45,6 +45,19 @@ function event(i: number): PackEvent {
       errorResponse: !ok,
       statusCode,
       latency: 50_000_000 + ((i * 7919) % 900_000_000),
+      totalCost: ok ? 500 + (i % 300) : null,
+      boxes: ok ? 2 : 0,
+      leftovers: ok ? i % 2 : 0,
+      totalWeight: ok ? 10 + (i % 17) : 0,
+      packTime: ok ? 0.002 : null,
+      boxTypeStats: ok
+        ? {
+            [String(i % 7)]: { volumeUtilizationSum: 0.5, volumeUtilizationCount: 1, totalCost: 300 },
+            [String((i + 3) % 11)]: { volumeUtilizationSum: 0.25, volumeUtilizationCount: 1, totalCost: 200 },
+          }
+        : {},
+      boxTypeChoiceGoalUsed: ok ? 'lowest-cost' : null,
+      warnings: i % 13 === 0 ? 1 : 0,
     },
   };
 }

@@ -16,8 +16,12 @@ export interface BoxType {
   refId: number | string;
   name: string;
   dimensions: Dimensions;
-  /** 0 means no limit */
+  /** 0 means no limit; the tare counts against it */
   weightMax: number;
+  /** the empty box's weight */
+  weightTare: number;
+  /** cents per box, when the request gives one; else a box is priced by its volume, as Paccurate does */
+  price?: number;
 }
 
 /** One unit of an item set (an item set of quantity 3 is three units). */
@@ -51,9 +55,9 @@ export class InvalidPackRequestError extends Error {
 
 /** Used when a request names no boxTypes (Paccurate would use the account's defaults). */
 export const DEFAULT_BOX_TYPES: readonly BoxType[] = [
-  { refId: 0, name: '6x6x6', dimensions: { x: 6, y: 6, z: 6 }, weightMax: 50 },
-  { refId: 1, name: '12x12x12', dimensions: { x: 12, y: 12, z: 12 }, weightMax: 70 },
-  { refId: 2, name: '18x18x24', dimensions: { x: 18, y: 18, z: 24 }, weightMax: 150 },
+  { refId: 0, name: '6x6x6', dimensions: { x: 6, y: 6, z: 6 }, weightMax: 50, weightTare: 0 },
+  { refId: 1, name: '12x12x12', dimensions: { x: 12, y: 12, z: 12 }, weightMax: 70, weightTare: 0 },
+  { refId: 2, name: '18x18x24', dimensions: { x: 18, y: 18, z: 24 }, weightMax: 150, weightTare: 0 },
 ];
 
 /** More units than this in one request is refused, as a real API would. */
@@ -71,6 +75,7 @@ export interface PackOptions {
 /** Packs a parsed request body into a Paccurate-shaped answer. Throws InvalidPackRequestError. */
 export function pack(request: unknown, options: PackOptions): Record<string, unknown> {
   const startedAt = new Date();
+  const started = process.hrtime.bigint();
   if (!isObject(request)) throw new InvalidPackRequestError('request must be a JSON object');
   const units = readUnits(request.itemSets);
   const boxTypes = readBoxTypes(request.boxTypes);
@@ -79,10 +84,11 @@ export function pack(request: unknown, options: PackOptions): Record<string, unk
   const totalVolume = sum(boxes, (b) => b.volumeMax);
   const totalVolumeUsed = sum(boxes, (b) => b.volumeUsed);
   const wantImages = options.images && request.includeImages !== false;
-  const packTime = (Date.now() - startedAt.getTime()) / 1000;
+  const packTime = Number(process.hrtime.bigint() - started) / 1e9;
+  const goal = request.boxTypeChoiceGoal;
 
   return {
-    boxTypeChoiceGoalUsed: 'lowest-cost',
+    boxTypeChoiceGoalUsed: typeof goal === 'string' && goal !== '' ? goal : 'lowest-cost',
     boxes: boxes.map((b, i) => ({ box: boxAnswer(b, i) })),
     built: 'paccurate-sim',
     host: 'paccurate-sim',
@@ -96,7 +102,7 @@ export function pack(request: unknown, options: PackOptions): Record<string, unk
     startedAt: startedAt.toISOString(),
     ...(wantImages ? { svgs: boxes.map(svgFigure) } : {}),
     title: typeof request.title === 'string' ? request.title : 'Default',
-    totalCost: totalVolume,
+    totalCost: sum(boxes, priceOf),
     totalTime: packTime,
     totalVolume,
     totalVolumeNet: totalVolumeUsed,
@@ -119,7 +125,7 @@ function firstFitDecreasing(units: Unit[], boxTypes: BoxType[]): { boxes: OpenBo
       place(open, unit);
       continue;
     }
-    const type = bySize.find((t) => canTake(t, volumeOf(t.dimensions), 0, unit));
+    const type = bySize.find((t) => canTake(t, volumeOf(t.dimensions), t.weightTare, unit));
     if (!type) {
       leftovers.push(unit);
       continue;
@@ -129,7 +135,7 @@ function firstFitDecreasing(units: Unit[], boxTypes: BoxType[]): { boxes: OpenBo
       volumeMax: volumeOf(type.dimensions),
       units: [],
       volumeUsed: 0,
-      weightUsed: 0,
+      weightUsed: type.weightTare,
     };
     place(box, unit);
     boxes.push(box);
@@ -201,7 +207,15 @@ function readBoxTypes(boxTypes: unknown): BoxType[] {
     if (!isObject(t)) throw new InvalidPackRequestError(`boxTypes[${i}] must be an object`);
     const dimensions = readDimensions(t.dimensions, `boxTypes[${i}]`);
     const name = typeof t.name === 'string' ? t.name : `${dimensions.x}x${dimensions.y}x${dimensions.z}`;
-    return { refId: isRefId(t.refId) ? t.refId : i, name, dimensions, weightMax: finiteOr(t.weightMax, 0) };
+    const price = finiteOr(t.price, -1);
+    return {
+      refId: isRefId(t.refId) ? t.refId : i,
+      name,
+      dimensions,
+      weightMax: finiteOr(t.weightMax, 0),
+      weightTare: Math.max(0, finiteOr(t.weightTare, 0)),
+      ...(price >= 0 ? { price } : {}),
+    };
   });
 }
 
@@ -213,24 +227,30 @@ function readDimensions(value: unknown, where: string): Dimensions {
   return { x: value.x as number, y: value.y as number, z: value.z as number };
 }
 
+/** A box's price in cents: its type's, else (like Paccurate without prices) its volume. */
+function priceOf(box: OpenBox): number {
+  return box.type.price ?? box.volumeMax;
+}
+
 function boxAnswer(box: OpenBox, id: number): Record<string, unknown> {
   const { type } = box;
   const weightMax = type.weightMax;
+  const weightNet = box.weightUsed - type.weightTare;
   return {
     boxType: {
       dimensions: type.dimensions,
       name: type.name,
-      price: 0,
+      price: type.price ?? 0,
       refId: type.refId,
       weightMax,
-      weightTare: 0,
+      weightTare: type.weightTare,
     },
     dimensions: type.dimensions,
     id,
     items: box.units.map((u) => ({ item: itemAnswer(u) })),
     lenItems: box.units.length,
     name: type.name,
-    price: box.volumeMax,
+    price: priceOf(box),
     refId: type.refId,
     volumeMax: box.volumeMax,
     volumeNet: box.volumeUsed,
@@ -238,9 +258,9 @@ function boxAnswer(box: OpenBox, id: number): Record<string, unknown> {
     volumeUsed: box.volumeUsed,
     volumeUtilization: ratio(box.volumeUsed, box.volumeMax),
     weightMax,
-    weightNet: box.weightUsed,
+    weightNet,
     weightRemaining: weightMax > 0 ? weightMax - box.weightUsed : 0,
-    weightTare: 0,
+    weightTare: type.weightTare,
     weightUsed: box.weightUsed,
     weightUtilization: ratio(box.weightUsed, weightMax),
   };

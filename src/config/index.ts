@@ -25,6 +25,7 @@ const schema = z.object({
   SQLITE_PATH: z.string().min(1).default('./data/pacproxy.db'),
   MONGODB_URL: optionalString.pipe(z.string().url().optional()),
   MONGODB_DB: z.string().min(1).default('pacproxy'),
+  HISTORY_RETENTION_DAYS: int(0, 100_000).default(400),
   SHARDS: int(1, 1024).default(16),
   FLUSH_INTERVAL_MS: int(1).default(1000),
   FLUSH_MAX_JOBS: int(1, 100_000).default(1000),

@@ -1,12 +1,15 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { requireAdmin } from '../admin/auth';
 import type { Logger } from '../log/logger';
 import type { StatsSink } from '../queue/sink';
 import { newEventId } from '../stats/event-id';
-import { keystemReport, summaryReport } from '../stats/report';
+import { keystemListItem, keystemReport, summaryReport } from '../stats/report';
 import type { ResetEvent } from '../stats/types';
-import type { StatsStore } from '../store/types';
+import type { PageQuery, StatsStore } from '../store/types';
 import { HttpError } from './errors';
+import { historyRoutes } from './history-routes';
+import { parseKeystem, sendFresh } from './keydata-http';
+import { storeCall, unavailable } from './unavailable';
 
 export interface KeydataRoutesOptions {
   store: StatsStore;
@@ -16,23 +19,11 @@ export interface KeydataRoutesOptions {
   logger: Logger;
 }
 
-const KEYSTEM = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
-function parseKeystem(value: unknown): string {
-  if (typeof value !== 'string' || !KEYSTEM.test(value)) {
-    throw new HttpError(
-      400,
-      'PACPROXY_ERR_BAD_KEYSTEM',
-      'a keystem is 1 to 64 characters of A-Z, a-z, 0-9, _ and -',
-    );
-  }
-  return value;
-}
-
-function parsePage(query: Record<string, unknown>): { limit: number; after?: string } {
-  const { limit = String(DEFAULT_PAGE), after } = query;
+function parsePage(query: Record<string, unknown>): PageQuery {
+  const { limit = String(DEFAULT_PAGE), after, prefix } = query;
   if (
     typeof limit !== 'string' ||
     !/^\d{1,4}$/.test(limit) ||
@@ -44,36 +35,33 @@ function parsePage(query: Record<string, unknown>): { limit: number; after?: str
   if (after !== undefined && (typeof after !== 'string' || after.length < 1 || after.length > 256)) {
     throw new HttpError(400, 'PACPROXY_ERR_BAD_PAGE', 'after is the `next` of the previous page');
   }
-  return after === undefined ? { limit: Number(limit) } : { limit: Number(limit), after };
-}
-
-/** Aggregates are read live from the store: no cache may keep an old answer. */
-function sendFresh(res: Response, body: unknown): void {
-  res.setHeader('Cache-Control', 'no-store');
-  res.json(body);
+  if (prefix !== undefined && (typeof prefix !== 'string' || !/^[A-Za-z0-9_-]{0,64}$/.test(prefix))) {
+    throw new HttpError(
+      400,
+      'PACPROXY_ERR_BAD_PAGE',
+      'prefix is up to 64 characters of A-Z, a-z, 0-9, _ and -',
+    );
+  }
+  return {
+    limit: Number(limit),
+    ...(after === undefined ? {} : { after }),
+    ...(prefix ? { prefix } : {}),
+  };
 }
 
 /**
  * The statistics API: `GET /api/keydata/all`, `GET /api/keydata` (keystems, paginated),
- * `GET /api/keydata/{keystem}`, and `DELETE /api/keydata/{keystem}` (admin token), which sends a
+ * `GET /api/keydata/{keystem}`, their history (`…/history`, history-routes.ts), and `DELETE /api/keydata/{keystem}` (admin token), which sends a
  * reset event through the keystem's shard stream and answers once it is accepted.
  */
 export function keydataRoutes({ store, sink, adminToken, logger }: KeydataRoutesOptions): Router {
   const router = Router();
 
-  /** A store or sink that fails is an unavailable service, not a bug: 503, cause in the log. */
-  const unavailable =
-    (what: string, code: string) =>
-    async <T>(work: () => Promise<T>): Promise<T> => {
-      try {
-        return await work();
-      } catch (err) {
-        logger.error({ err }, `${what} failed`);
-        throw new HttpError(503, code, `${what} is unavailable, try again`);
-      }
-    };
-  const fromStore = unavailable('the statistics store', 'PACPROXY_ERR_STORE_UNAVAILABLE');
-  const toQueue = unavailable('the statistics queue', 'PACPROXY_ERR_QUEUE_UNAVAILABLE');
+  const fromStore = storeCall(logger);
+  const toQueue = unavailable(logger, 'the statistics queue', 'PACPROXY_ERR_QUEUE_UNAVAILABLE');
+
+  // before /api/keydata/:keystem, which would otherwise not match these deeper paths anyway
+  router.use(historyRoutes({ store, logger }));
 
   router.get('/api/keydata/all', async (_req, res) => {
     const summary = await fromStore(() => store.getSummary());
@@ -82,7 +70,8 @@ export function keydataRoutes({ store, sink, adminToken, logger }: KeydataRoutes
 
   router.get('/api/keydata', async (req, res) => {
     const page = parsePage(req.query);
-    sendFresh(res, await fromStore(() => store.listKeystems(page)));
+    const { keystems, next, rows } = await fromStore(() => store.listKeystems(page));
+    sendFresh(res, { keystems, next, items: rows.map(keystemListItem) });
   });
 
   router.get('/api/keydata/:keystem', async (req, res) => {

@@ -22,6 +22,21 @@ const packStats = z.object({
   errorResponse: z.boolean(),
   statusCode: z.string().regex(/^\d{1,3}$/),
   latency: amount,
+  // Cost and packing quality: absent from events written by versions before them (still in a
+  // Redis or an outbox at upgrade), which then count as answers that carried none.
+  totalCost: amount.nullable().default(null),
+  boxes: count.default(0),
+  leftovers: count.default(0),
+  totalWeight: amount.default(0),
+  packTime: amount.nullable().default(null),
+  boxTypeStats: z
+    .record(
+      z.string(),
+      z.object({ volumeUtilizationSum: amount, volumeUtilizationCount: count, totalCost: amount }),
+    )
+    .default({}),
+  boxTypeChoiceGoalUsed: z.string().min(1).max(64).nullable().default(null),
+  warnings: count.default(0),
 });
 
 const common = {

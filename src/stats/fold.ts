@@ -19,6 +19,15 @@ export const SUM_FIELDS = [
   'cacheHits',
   'latencySum',
   'latencyCount',
+  'totalCost',
+  'costedPacks',
+  'totalBoxes',
+  'totalLeftovers',
+  'packsWithLeftovers',
+  'totalWeight',
+  'packTimeSum',
+  'packTimeCount',
+  'packsWithWarnings',
 ] as const satisfies readonly (keyof Totals)[];
 
 export type SumField = (typeof SUM_FIELDS)[number];
@@ -29,26 +38,24 @@ export function sumsOf(source: Partial<Record<SumField, number>>): Record<SumFie
 }
 
 /** The maps of Totals, counted per key. */
-export const MAP_FIELDS = ['statusCodes', 'boxTypes'] as const satisfies readonly (keyof Totals)[];
+export const MAP_FIELDS = [
+  'statusCodes',
+  'boxTypes',
+  'choiceGoals',
+  'boxTypeUtilizationSum',
+  'boxTypeUtilizationCount',
+  'boxTypeCost',
+] as const satisfies readonly (keyof Totals)[];
 
 export type MapField = (typeof MAP_FIELDS)[number];
 
+/** Every map of Totals, empty. */
+export function emptyMaps(): Pick<Totals, MapField> {
+  return Object.fromEntries(MAP_FIELDS.map((m) => [m, {}])) as Pick<Totals, MapField>;
+}
+
 export function emptyTotals(): Totals {
-  return {
-    totalItems: 0,
-    totalVolume: 0,
-    packs: 0,
-    sumVolumeUtilization: 0,
-    totalRequests: 0,
-    statusCodes: {},
-    boxTypes: {},
-    requestErrorCount: 0,
-    errorResponseCount: 0,
-    cacheHits: 0,
-    latencySum: 0,
-    latencyCount: 0,
-    maxLatency: { latency: 0, timeStamp: '' },
-  };
+  return { ...sumsOf({}), ...emptyMaps(), maxLatency: { latency: 0, timeStamp: '' } };
 }
 
 /**
@@ -80,6 +87,29 @@ function addCount(map: Record<string, number>, key: string, n: number): void {
   map[k] = (Object.hasOwn(map, k) ? (map[k] ?? 0) : 0) + n;
 }
 
+/** Cost and packing quality of one packing: a value the answer did not carry adds nothing. */
+function addPackingQuality(totals: Totals, stats: PackStats): void {
+  if (stats.totalCost !== null) {
+    totals.totalCost += stats.totalCost;
+    totals.costedPacks += 1;
+  }
+  if (stats.packTime !== null) {
+    totals.packTimeSum += stats.packTime;
+    totals.packTimeCount += 1;
+  }
+  totals.totalBoxes += stats.boxes;
+  totals.totalLeftovers += stats.leftovers;
+  if (stats.leftovers > 0) totals.packsWithLeftovers += 1;
+  totals.totalWeight += stats.totalWeight;
+  if (stats.warnings > 0) totals.packsWithWarnings += 1;
+  if (stats.boxTypeChoiceGoalUsed !== null) addCount(totals.choiceGoals, stats.boxTypeChoiceGoalUsed, 1);
+  for (const [refId, s] of Object.entries(stats.boxTypeStats)) {
+    addCount(totals.boxTypeUtilizationSum, refId, s.volumeUtilizationSum);
+    addCount(totals.boxTypeUtilizationCount, refId, s.volumeUtilizationCount);
+    addCount(totals.boxTypeCost, refId, s.totalCost);
+  }
+}
+
 /** Adds one request's statistics to running sums (mutates `totals`). */
 export function addStats(totals: Totals, stats: PackStats): void {
   totals.totalRequests += 1;
@@ -92,6 +122,7 @@ export function addStats(totals: Totals, stats: PackStats): void {
     totals.totalVolume += stats.totalVolume;
     totals.sumVolumeUtilization += stats.volumeUtilization;
     for (const [refId, n] of Object.entries(stats.boxTypes)) addCount(totals.boxTypes, refId, n);
+    addPackingQuality(totals, stats);
   }
   if (stats.cacheHit) totals.cacheHits += 1;
   if (!measuredRoundTrip(stats)) return; // keep cache hits and refused requests out of avgLatency
@@ -138,10 +169,7 @@ export function admit(events: readonly StatsEvent[], lastResets: ReadonlyMap<str
   return { resets, fresh, applied: applied + fresh.length, stale };
 }
 
-/**
- * Sums pack events per aggregate key. Keyed by keystem today; a per-keystem-per-hour bucket is
- * one more `keyOf` (and one more upsert in the same transaction).
- */
+/** Sums pack events per aggregate key: the keystem, or the keystem and the hour (history). */
 export function sumBy(events: readonly PackEvent[], keyOf: (e: PackEvent) => string): Map<string, Totals> {
   const sums = new Map<string, Totals>();
   for (const e of events) {
@@ -160,16 +188,40 @@ export interface AggregateUpdate {
   delta: Totals;
 }
 
+export const HOUR_MS = 3_600_000;
+
+/** The UTC hour (ms since the epoch) an instant falls in. */
+export function hourOf(at: number): number {
+  return Math.floor(at / HOUR_MS) * HOUR_MS;
+}
+
+/** What to add to one keystem's history bucket: the hour its events were accepted in. */
+export interface HourUpdate {
+  keystem: string;
+  /** ms since the epoch, the start of a UTC hour */
+  hour: number;
+  delta: Totals;
+}
+
 export interface Fold {
+  /** per keystem; a reset here also clears the keystem's history before `hours` are added */
   updates: Map<string, AggregateUpdate>;
+  /** per keystem and hour of acceptance (`at`), from the same fresh events as `updates` */
+  hours: HourUpdate[];
   applied: number;
   stale: number;
 }
 
-/** The whole fold of one flush, per keystem. */
+/** The whole fold of one flush: one admission, summed per keystem and per keystem-hour. */
 export function foldBatch(events: readonly StatsEvent[], lastResets: ReadonlyMap<string, number>): Fold {
   const { resets, fresh, applied, stale } = admit(events, lastResets);
   const sums = sumBy(fresh, (e) => e.keystem);
+  // "hour:keystem": the hour has no colon, so the first one splits the key again
+  const hourly = sumBy(fresh, (e) => `${hourOf(e.at)}:${e.keystem}`);
+  const hours = [...hourly].map(([key, delta]) => {
+    const colon = key.indexOf(':');
+    return { hour: Number(key.slice(0, colon)), keystem: key.slice(colon + 1), delta };
+  });
   const updates = new Map<string, AggregateUpdate>();
   for (const [keystem, at] of resets) {
     updates.set(keystem, { reset: at, delta: sums.get(keystem) ?? emptyTotals() });
@@ -177,7 +229,7 @@ export function foldBatch(events: readonly StatsEvent[], lastResets: ReadonlyMap
   for (const [keystem, delta] of sums) {
     if (!updates.has(keystem)) updates.set(keystem, { delta });
   }
-  return { updates, applied, stale };
+  return { updates, hours, applied, stale };
 }
 
 /** The keystems a batch touches: the store reads their last reset before folding. */

@@ -1,4 +1,12 @@
-import { boxTypeCountsOf, numberField } from './paccurate';
+import {
+  amountField,
+  boxTypeCountsOf,
+  boxTypeSumsOf,
+  choiceGoalOf,
+  countField,
+  numberField,
+  warningCountOf,
+} from './paccurate';
 import type { PackStats } from './types';
 
 /** What is known about one pack request besides Paccurate's answer. */
@@ -27,6 +35,14 @@ export function packedStats(answer: unknown, exchange: Exchange): PackStats {
     errorResponse: false,
     statusCode: exchange.statusCode,
     latency: exchange.latency,
+    totalCost: amountField(answer, 'totalCost'),
+    boxes: countField(answer, 'lenBoxes'),
+    leftovers: countField(answer, 'lenLeftovers'),
+    totalWeight: amountField(answer, 'totalWeight') ?? 0,
+    packTime: amountField(answer, 'packTime'),
+    boxTypeStats: boxTypeSumsOf(answer),
+    boxTypeChoiceGoalUsed: choiceGoalOf(answer),
+    warnings: warningCountOf(answer),
   };
 }
 
@@ -50,5 +66,30 @@ export function failedStats(
     errorResponse: failure.errorResponse,
     statusCode: exchange.statusCode,
     latency: exchange.latency,
+    ...noPacking(),
+  };
+}
+
+/** The cost and packing-quality fields of a request that got no packing. */
+export function noPacking(): Pick<
+  PackStats,
+  | 'totalCost'
+  | 'boxes'
+  | 'leftovers'
+  | 'totalWeight'
+  | 'packTime'
+  | 'boxTypeStats'
+  | 'boxTypeChoiceGoalUsed'
+  | 'warnings'
+> {
+  return {
+    totalCost: null,
+    boxes: 0,
+    leftovers: 0,
+    totalWeight: 0,
+    packTime: null,
+    boxTypeStats: {},
+    boxTypeChoiceGoalUsed: null,
+    warnings: 0,
   };
 }

@@ -20,6 +20,32 @@ export interface PackStats {
   statusCode: string;
   /** round trip in nanoseconds */
   latency: number;
+  /** cents, Paccurate's `totalCost`; null when the answer had none */
+  totalCost: number | null;
+  /** Paccurate's `lenBoxes` */
+  boxes: number;
+  /** Paccurate's `lenLeftovers`: items that fit in no box */
+  leftovers: number;
+  /** Paccurate's `totalWeight` (the request's weight unit), boxes' tare included */
+  totalWeight: number;
+  /** seconds, Paccurate's `packTime`; null when the answer had none */
+  packTime: number | null;
+  /** per box refId (keyed like `boxTypes`): sums over this packing's boxes of that type */
+  boxTypeStats: Record<string, BoxTypeSums>;
+  /** Paccurate's `boxTypeChoiceGoalUsed`; null when the answer had none */
+  boxTypeChoiceGoalUsed: string | null;
+  /** how many entries Paccurate's `warnings` array had */
+  warnings: number;
+}
+
+/** One box type's boxes in one packing, as sums (a missing value adds nothing). */
+export interface BoxTypeSums {
+  /** sum of the boxes' `volumeUtilization` */
+  volumeUtilizationSum: number;
+  /** boxes that reported a `volumeUtilization` */
+  volumeUtilizationCount: number;
+  /** sum of the boxes' `price` (cents) */
+  totalCost: number;
 }
 
 /** A pack request the proxy answered. `keystem` equals `stats.usedKeystem`. */
@@ -66,6 +92,24 @@ export interface Totals {
   latencySum: number;
   latencyCount: number;
   maxLatency: MaxLatency;
+  /** cents, over the packs whose answer carried a totalCost (costedPacks) */
+  totalCost: number;
+  costedPacks: number;
+  totalBoxes: number;
+  totalLeftovers: number;
+  packsWithLeftovers: number;
+  totalWeight: number;
+  /** seconds, over the packs that reported a packTime (packTimeCount) */
+  packTimeSum: number;
+  packTimeCount: number;
+  packsWithWarnings: number;
+  /** boxTypeChoiceGoalUsed → packs */
+  choiceGoals: Record<string, number>;
+  /** box refId → sum of its boxes' volumeUtilization, and how many boxes reported one */
+  boxTypeUtilizationSum: Record<string, number>;
+  boxTypeUtilizationCount: Record<string, number>;
+  /** box refId → sum of its boxes' price (cents) */
+  boxTypeCost: Record<string, number>;
 }
 
 export interface KeystemTotals extends Totals {

@@ -12,11 +12,15 @@ export type { StatsStore } from './types';
  * folder is created), or MongoDB at MONGODB_URL (a replica set). Nothing connects here.
  */
 export function createStore(config: Config, logger: Logger): StatsStore {
+  const historyRetentionMs = config.HISTORY_RETENTION_DAYS * 24 * 60 * 60 * 1000;
   if (config.STORE === 'mongodb') {
     // never log the URL: it may carry credentials
     logger.info({ store: 'mongodb', db: config.MONGODB_DB }, 'stats store');
-    return new MongoStore({ port: mongoPort(config.MONGODB_URL as string, config.MONGODB_DB) });
+    return new MongoStore({
+      port: mongoPort(config.MONGODB_URL as string, config.MONGODB_DB),
+      historyRetentionMs,
+    });
   }
   logger.info({ store: 'sqlite', path: config.SQLITE_PATH }, 'stats store');
-  return new SqliteStore({ path: config.SQLITE_PATH });
+  return new SqliteStore({ path: config.SQLITE_PATH, historyRetentionMs });
 }

@@ -11,25 +11,34 @@ import {
   type FindOptions,
   type IndexSpecification,
 } from 'mongodb';
-import type { SumField } from '../stats/fold';
+import type { MapField, SumField } from '../stats/fold';
 import type { MaxLatency } from '../stats/types';
 
 /**
- * Exactly what MongoStore uses of MongoDB, and no more: two collections, a transaction runner,
+ * Exactly what MongoStore uses of MongoDB, and no more: three collections, a transaction runner,
  * ping and the replica-set check. The real driver satisfies it (`mongoPort`); so does the
  * in-memory collection the tests use, which evaluates the same update documents and pipelines.
  */
 
 /** One document per keystem; `_id` is the keystem. Map keys are sanitised by the fold. */
-export type KeystemDoc = Record<SumField, number> & {
-  _id: string;
-  statusCodes: Record<string, number>;
-  boxTypes: Record<string, number>;
-  maxLatency: MaxLatency;
-  updatedAt: Date;
-  /** when the keystem was last reset; events accepted before it are stale */
-  resetAt?: Date;
-};
+export type KeystemDoc = Record<SumField, number> &
+  Record<MapField, Record<string, number>> & {
+    _id: string;
+    maxLatency: MaxLatency;
+    updatedAt: Date;
+    /** when the keystem was last reset; events accepted before it are stale */
+    resetAt?: Date;
+  };
+
+/** One keystem's sums for one UTC hour (history); `_id` is `${hour ms}:${keystem}`. */
+export type HourDoc = Record<SumField, number> &
+  Record<MapField, Record<string, number>> & {
+    _id: string;
+    keystem: string;
+    /** the start of the UTC hour its events were accepted in */
+    hour: Date;
+    maxLatency: MaxLatency;
+  };
 
 /** An applied event id; a TTL index on `at` forgets it after the ledger's time-to-live. */
 export interface LedgerDoc {
@@ -51,6 +60,7 @@ export interface DocumentCollection<T extends Document> {
 export interface MongoPort {
   keystems: DocumentCollection<KeystemDoc>;
   ledger: DocumentCollection<LedgerDoc>;
+  hours: DocumentCollection<HourDoc>;
   /** Runs `fn` in one transaction (retried as a whole on transient errors); pass the session on. */
   withTransaction<R>(fn: (session: ClientSession | undefined) => Promise<R>): Promise<R>;
   ping(): Promise<void>;
@@ -69,6 +79,7 @@ export function mongoPort(url: string, dbName: string): MongoPort {
   return {
     keystems: db.collection<KeystemDoc>('keystems'),
     ledger: db.collection<LedgerDoc>('ledger'),
+    hours: db.collection<HourDoc>('keystem_hours'),
     async withTransaction(fn) {
       const session = client.startSession();
       try {

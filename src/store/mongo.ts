@@ -1,16 +1,31 @@
-import { foldBatch, keystemsOf } from '../stats/fold';
-import type { KeystemTotals, StatsEvent, SummaryTotals } from '../stats/types';
+import { foldBatch, hourOf, keystemsOf } from '../stats/fold';
+import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady, StoreError } from './errors';
-import { keystemTotals, keystemWrite, LIVE, SUMMARY_PIPELINE, summaryTotals } from './mongo-docs';
-import type { MongoPort } from './mongo-port';
+import {
+  historyPipeline,
+  historyPoints,
+  hourWrite,
+  keystemTotals,
+  keystemWrite,
+  LIST_PROJECTION,
+  listRow,
+  LIVE,
+  SUMMARY_PIPELINE,
+  summaryTotals,
+} from './mongo-docs';
+import type { DocumentCollection, MongoPort } from './mongo-port';
 import { pageOf } from './page';
 import {
+  DEFAULT_HISTORY_RETENTION_MS,
   DEFAULT_LEDGER_TTL_MS,
   type ApplyResult,
   type ExpiringLedger,
+  type HourRange,
   type KeystemPage,
+  type PageQuery,
   type StatsStore,
   type StoreOptions,
+  type SummaryPointTotals,
 } from './types';
 
 export interface MongoStoreOptions extends StoreOptions {
@@ -20,6 +35,8 @@ export interface MongoStoreOptions extends StoreOptions {
 /** MongoDB error codes for an index that exists with other options. */
 const INDEX_CONFLICT = new Set([85, 86]);
 const LEDGER_TTL_INDEX = 'ledger_ttl';
+const HOURS_TTL_INDEX = 'hours_ttl';
+const INDEX_NOT_FOUND = 27;
 
 /**
  * The deployment store: one document per keystem, updated by `$inc`/`$max` in one bulkWrite,
@@ -29,10 +46,12 @@ const LEDGER_TTL_INDEX = 'ledger_ttl';
 export class MongoStore implements StatsStore, ExpiringLedger {
   private port: MongoPort | null;
   private readonly ledgerTtlMs: number;
+  private readonly historyRetentionMs: number;
 
   constructor(options: MongoStoreOptions) {
     this.port = options.port;
     this.ledgerTtlMs = options.ledgerTtlMs ?? DEFAULT_LEDGER_TTL_MS;
+    this.historyRetentionMs = options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
   }
 
   async init(): Promise<void> {
@@ -44,24 +63,16 @@ export class MongoStore implements StatsStore, ExpiringLedger {
           'start mongod with --replSet rs0 and run rs.initiate() once (a one-node replica set is enough)',
       );
     }
-    await this.ensureLedgerTtlIndex(port);
-    await this.expireLedger();
-  }
-
-  /** The TTL index on `ledger.at`; recreated when LEDGER_TTL changed since it was made. */
-  private async ensureLedgerTtlIndex(port: MongoPort): Promise<void> {
-    const create = () =>
-      port.ledger.createIndex(
-        { at: 1 },
-        { name: LEDGER_TTL_INDEX, expireAfterSeconds: Math.ceil(this.ledgerTtlMs / 1000) },
-      );
-    try {
-      await create();
-    } catch (err) {
-      if (!INDEX_CONFLICT.has((err as { code?: number }).code ?? 0)) throw err;
-      await port.ledger.dropIndex(LEDGER_TTL_INDEX);
-      await create();
+    await ensureTtlIndex(port.ledger, { at: 1 }, LEDGER_TTL_INDEX, this.ledgerTtlMs);
+    // history: a keystem's range reads, the all-keystems reads, and retention by MongoDB itself
+    await port.hours.createIndex({ keystem: 1, hour: 1 }, { name: 'hours_by_keystem' });
+    if (this.historyRetentionMs > 0) {
+      await ensureTtlIndex(port.hours, { hour: 1 }, HOURS_TTL_INDEX, this.historyRetentionMs);
+    } else {
+      await dropIndexIfAny(port.hours, HOURS_TTL_INDEX);
+      await port.hours.createIndex({ hour: 1 }, { name: 'hours_by_hour' });
     }
+    await this.expireLedger();
   }
 
   async applyBatch(events: readonly StatsEvent[]): Promise<ApplyResult> {
@@ -93,6 +104,11 @@ export class MongoStore implements StatsStore, ExpiringLedger {
       const fold = foldBatch(fresh, lastResets);
       const writes = [...fold.updates].map(([keystem, update]) => keystemWrite(keystem, update, now));
       if (writes.length > 0) await port.keystems.bulkWrite(writes, { session, ordered: true });
+      const reset = [...fold.updates].flatMap(([keystem, u]) => (u.reset === undefined ? [] : [keystem]));
+      if (reset.length > 0) await port.hours.deleteMany({ keystem: { $in: reset } }, { session });
+      if (fold.hours.length > 0) {
+        await port.hours.bulkWrite(fold.hours.map(hourWrite), { session, ordered: false });
+      }
       return { applied: fold.applied, duplicates: events.length - fresh.length, stale: fold.stale };
     });
   }
@@ -102,6 +118,28 @@ export class MongoStore implements StatsStore, ExpiringLedger {
       at: { $lt: new Date(now - this.ledgerTtlMs) },
     });
     return deletedCount;
+  }
+
+  /** MongoDB's TTL monitor removes old history by itself (about once a minute); this does it now. */
+  async expireHistory(now = Date.now()): Promise<number> {
+    if (this.historyRetentionMs <= 0) return 0;
+    const { deletedCount } = await this.ready().hours.deleteMany({
+      hour: { $lt: new Date(hourOf(now - this.historyRetentionMs)) },
+    });
+    return deletedCount;
+  }
+
+  async getKeystemHistory(keystem: string, ranges: readonly HourRange[]): Promise<Totals[]> {
+    const [result] = await this.ready().hours.aggregate(historyPipeline(ranges, keystem)).toArray();
+    return historyPoints(ranges, result).map(({ keystems: _, maxLatency, ...t }) => ({
+      ...t,
+      maxLatency: { latency: maxLatency.latency, timeStamp: maxLatency.timeStamp },
+    }));
+  }
+
+  async getSummaryHistory(ranges: readonly HourRange[]): Promise<SummaryPointTotals[]> {
+    const [result] = await this.ready().hours.aggregate(historyPipeline(ranges)).toArray();
+    return historyPoints(ranges, result);
   }
 
   async getKeystem(keystem: string): Promise<KeystemTotals | null> {
@@ -114,15 +152,16 @@ export class MongoStore implements StatsStore, ExpiringLedger {
     return summaryTotals(result);
   }
 
-  async listKeystems(page: { limit: number; after?: string }): Promise<KeystemPage> {
-    const filter = page.after === undefined ? LIVE : { ...LIVE, _id: { $gt: page.after } };
+  async listKeystems(page: PageQuery): Promise<KeystemPage> {
+    const id = {
+      ...(page.after === undefined ? {} : { $gt: page.after }),
+      ...(page.prefix ? { $regex: `^${page.prefix.replace(/[^A-Za-z0-9]/g, '\\$&')}` } : {}),
+    };
+    const filter = Object.keys(id).length === 0 ? LIVE : { ...LIVE, _id: id };
     const docs = await this.ready()
-      .keystems.find(filter, { projection: { _id: 1 }, sort: { _id: 1 }, limit: page.limit + 1 })
+      .keystems.find(filter, { projection: LIST_PROJECTION, sort: { _id: 1 }, limit: page.limit + 1 })
       .toArray();
-    return pageOf(
-      docs.map((d) => d._id),
-      page.limit,
-    );
+    return pageOf(docs.map(listRow), page.limit);
   }
 
   async ping(): Promise<void> {
@@ -138,5 +177,30 @@ export class MongoStore implements StatsStore, ExpiringLedger {
   private ready(): MongoPort {
     if (!this.port) throw notReady();
     return this.port;
+  }
+}
+
+/** A TTL index on `key`; recreated when the time-to-live changed since it was made. */
+async function ensureTtlIndex<T extends { _id: string }>(
+  collection: DocumentCollection<T>,
+  key: Record<string, 1>,
+  name: string,
+  ttlMs: number,
+): Promise<void> {
+  const create = () => collection.createIndex(key, { name, expireAfterSeconds: Math.ceil(ttlMs / 1000) });
+  try {
+    await create();
+  } catch (err) {
+    if (!INDEX_CONFLICT.has((err as { code?: number }).code ?? 0)) throw err;
+    await collection.dropIndex(name);
+    await create();
+  }
+}
+
+async function dropIndexIfAny<T extends { _id: string }>(collection: DocumentCollection<T>, name: string) {
+  try {
+    await collection.dropIndex(name);
+  } catch (err) {
+    if ((err as { code?: number }).code !== INDEX_NOT_FOUND) throw err;
   }
 }

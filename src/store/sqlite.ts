@@ -1,18 +1,33 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { foldBatch, keystemsOf, MAP_FIELDS, sumsOf, type MapField, type SumField } from '../stats/fold';
+import {
+  emptyMaps,
+  emptyTotals,
+  foldBatch,
+  hourOf,
+  keystemsOf,
+  MAP_FIELDS,
+  sumsOf,
+  type MapField,
+  type SumField,
+} from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
 import { pageOf } from './page';
 import * as sql from './sqlite-sql';
 import {
+  DEFAULT_HISTORY_RETENTION_MS,
   DEFAULT_LEDGER_TTL_MS,
   type ApplyResult,
   type ExpiringLedger,
+  type HourRange,
+  type KeystemListRow,
   type KeystemPage,
+  type PageQuery,
   type StatsStore,
   type StoreOptions,
+  type SummaryPointTotals,
 } from './types';
 
 export interface SqliteStoreOptions extends StoreOptions {
@@ -24,8 +39,10 @@ export interface SqliteStoreOptions extends StoreOptions {
    * it is short: the shard consumer retries a failed batch with back-off instead.
    */
   busyTimeoutMs?: number;
-  /** how often applyBatch also expires the ledger (default: every hour) */
+  /** how often applyBatch also expires the ledger and old history (default: every hour) */
   ledgerExpiryEveryMs?: number;
+  /** history rows removed per table per expiry slice (default 5,000): a flush waits at most one slice */
+  historyExpirySlice?: number;
 }
 
 type Row = Record<SumField, number> & {
@@ -35,6 +52,14 @@ type Row = Record<SumField, number> & {
   updatedAt: string;
 };
 type CountRow = { map: MapField; key: string; n: number };
+type BucketSums = Record<SumField, number> & {
+  bucket: number;
+  keystems: number;
+  maxLatency: number;
+  maxLatencyAt: string;
+  maxLatencyKeystem: string;
+};
+type BucketCount = CountRow & { bucket: number };
 
 const STATEMENTS = {
   addToKeystem: sql.ADD_TO_KEYSTEM,
@@ -51,6 +76,20 @@ const STATEMENTS = {
   summaryMaxLatency: sql.SUMMARY_MAX_LATENCY,
   summaryHighestAvg: sql.SUMMARY_HIGHEST_AVG,
   listKeystems: sql.LIST_KEYSTEMS,
+  addToHour: sql.ADD_TO_HOUR,
+  addHourCount: sql.ADD_HOUR_COUNT,
+  addAllHourCount: sql.ADD_ALL_HOUR_COUNT,
+  subtractFromAllHours: sql.SUBTRACT_FROM_ALL_HOURS,
+  dropEmptyAllHours: sql.DROP_EMPTY_ALL_HOURS,
+  deleteHourCounts: sql.DELETE_HOUR_COUNTS,
+  deleteHours: sql.DELETE_HOURS,
+  expireHours: sql.EXPIRE_HOURS,
+  expireHourCounts: sql.EXPIRE_HOUR_COUNTS,
+  expireAllHourCounts: sql.EXPIRE_ALL_HOUR_COUNTS,
+  keystemHistorySums: sql.KEYSTEM_HISTORY_SUMS,
+  keystemHistoryCounts: sql.KEYSTEM_HISTORY_COUNTS,
+  allHistorySums: sql.ALL_HISTORY_SUMS,
+  allHistoryCounts: sql.ALL_HISTORY_COUNTS,
 };
 
 type Statements = Record<keyof typeof STATEMENTS, Database.Statement>;
@@ -63,10 +102,29 @@ function prepare(db: Database.Database): Statements {
 }
 
 function mapsOf(rows: readonly CountRow[]): Pick<Totals, MapField> {
-  const maps: Pick<Totals, MapField> = { statusCodes: {}, boxTypes: {} };
+  const maps = emptyMaps();
   for (const { map, key, n } of rows) maps[map][key] = n;
   return maps;
 }
+
+/** History rows (sums and counts per bucket index) as one Totals per range, zeros where none. */
+function pointsOf<P extends Totals>(
+  ranges: readonly HourRange[],
+  sums: readonly BucketSums[],
+  counts: readonly BucketCount[],
+  point: (t: Totals, row: BucketSums | undefined) => P,
+): P[] {
+  const totals = ranges.map(() => emptyTotals());
+  const rows = new Map(sums.map((r) => [Number(r.bucket), r]));
+  for (const [i, row] of rows) {
+    Object.assign(totals[i] as Totals, sumsOf(row));
+    (totals[i] as Totals).maxLatency = { latency: row.maxLatency, timeStamp: row.maxLatencyAt };
+  }
+  for (const { bucket, map, key, n } of counts) (totals[Number(bucket)] as Totals)[map][key] = n;
+  return totals.map((t, i) => point(t, rows.get(i)));
+}
+
+const bucketsJson = (ranges: readonly HourRange[]) => JSON.stringify(ranges.map((r) => [r.from, r.to]));
 
 /**
  * The embedded default: one SQLite file, shared safely by several worker processes.
@@ -82,11 +140,17 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
   private stmts: Statements | null = null;
   private readonly ledgerTtlMs: number;
   private readonly ledgerExpiryEveryMs: number;
+  private readonly historyRetentionMs: number;
+  private readonly historyExpirySlice: number;
   private lastExpiry = 0;
+  /** the last history expiry removed a whole slice: more is due at the next flush */
+  private historyBacklog = false;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.ledgerTtlMs = options.ledgerTtlMs ?? DEFAULT_LEDGER_TTL_MS;
     this.ledgerExpiryEveryMs = options.ledgerExpiryEveryMs ?? 60 * 60 * 1000;
+    this.historyRetentionMs = options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
+    this.historyExpirySlice = options.historyExpirySlice ?? 5000;
   }
 
   async init(): Promise<void> {
@@ -97,7 +161,11 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 250}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.exec(sql.SCHEMA);
+    db.transaction(() => {
+      db.exec(sql.SCHEMA);
+      const existing = db.prepare(sql.KEYSTEM_COLUMNS).pluck().all() as string[];
+      for (const statement of sql.addMissingColumns(new Set(existing))) db.exec(statement);
+    }).immediate();
     this.db = db;
     this.stmts = prepare(db);
     await this.expireLedger();
@@ -116,7 +184,14 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       }
       const fold = foldBatch(fresh, lastResets);
       for (const [keystem, { reset, delta }] of fold.updates) {
-        if (reset !== undefined) stmts.deleteCounts.run(keystem);
+        if (reset !== undefined) {
+          stmts.deleteCounts.run(keystem);
+          // the history goes too: out of the all-keystems maps first, then the keystem's rows
+          stmts.subtractFromAllHours.run(keystem);
+          stmts.dropEmptyAllHours.run(keystem);
+          stmts.deleteHourCounts.run(keystem);
+          stmts.deleteHours.run(keystem);
+        }
         (reset === undefined ? stmts.addToKeystem : stmts.replaceKeystem).run({
           keystem,
           ...sumsOf(delta),
@@ -129,11 +204,45 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
           for (const [key, n] of Object.entries(delta[map])) stmts.addCount.run(keystem, map, key, n);
         }
       }
+      for (const { keystem, hour, delta } of fold.hours) {
+        stmts.addToHour.run({
+          keystem,
+          hour,
+          ...sumsOf(delta),
+          maxLatency: delta.maxLatency.latency,
+          maxLatencyAt: delta.maxLatency.timeStamp,
+        });
+        for (const map of MAP_FIELDS) {
+          for (const [key, n] of Object.entries(delta[map])) {
+            stmts.addHourCount.run(keystem, hour, map, key, n);
+            stmts.addAllHourCount.run(hour, map, key, n);
+          }
+        }
+      }
       return { applied: fold.applied, duplicates: events.length - fresh.length, stale: fold.stale };
     });
     const result = apply.immediate();
-    if (now - this.lastExpiry >= this.ledgerExpiryEveryMs) await this.expireLedger(now);
+    if (now - this.lastExpiry >= this.ledgerExpiryEveryMs || this.historyBacklog) {
+      await this.expireLedger(now);
+      await this.expireHistory(now);
+    }
     return result;
+  }
+
+  async expireHistory(now = Date.now()): Promise<number> {
+    const { db, stmts } = this.ready();
+    if (this.historyRetentionMs <= 0) return 0;
+    const before = hourOf(now - this.historyRetentionMs);
+    const slice = this.historyExpirySlice;
+    const removed = db
+      .transaction(() => [
+        stmts.expireHours.run(before, slice).changes,
+        stmts.expireHourCounts.run(before, slice).changes,
+        stmts.expireAllHourCounts.run(before, slice).changes,
+      ])
+      .immediate();
+    this.historyBacklog = removed.some((n) => n === slice);
+    return removed.reduce((a, b) => a + b, 0);
   }
 
   async expireLedger(now = Date.now()): Promise<number> {
@@ -176,13 +285,44 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     })();
   }
 
-  async listKeystems(page: { limit: number; after?: string }): Promise<KeystemPage> {
+  async listKeystems(page: PageQuery): Promise<KeystemPage> {
     const { stmts } = this.ready();
-    const rows = stmts.listKeystems.all(page.after ?? '', page.limit + 1) as { keystem: string }[];
-    return pageOf(
-      rows.map((r) => r.keystem),
-      page.limit,
-    );
+    const rows = stmts.listKeystems.all({
+      after: page.after ?? '',
+      prefix: page.prefix ?? '',
+      limit: page.limit + 1,
+    }) as KeystemListRow[];
+    return pageOf(rows, page.limit);
+  }
+
+  async getKeystemHistory(keystem: string, ranges: readonly HourRange[]): Promise<Totals[]> {
+    const { db, stmts } = this.ready();
+    const buckets = bucketsJson(ranges);
+    return db.transaction(() =>
+      pointsOf(
+        ranges,
+        stmts.keystemHistorySums.all(buckets, keystem) as BucketSums[],
+        stmts.keystemHistoryCounts.all(buckets, keystem) as BucketCount[],
+        (t) => t,
+      ),
+    )();
+  }
+
+  async getSummaryHistory(ranges: readonly HourRange[]): Promise<SummaryPointTotals[]> {
+    const { db, stmts } = this.ready();
+    const buckets = bucketsJson(ranges);
+    return db.transaction(() =>
+      pointsOf(
+        ranges,
+        stmts.allHistorySums.all(buckets) as BucketSums[],
+        stmts.allHistoryCounts.all(buckets) as BucketCount[],
+        (t, row) => ({
+          ...t,
+          keystems: row?.keystems ?? 0,
+          maxLatency: { ...t.maxLatency, usedKeystem: row?.maxLatencyKeystem ?? '' },
+        }),
+      ),
+    )();
   }
 
   async ping(): Promise<void> {

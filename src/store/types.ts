@@ -1,4 +1,5 @@
-import type { KeystemTotals, StatsEvent, SummaryTotals } from '../stats/types';
+import type { SumField } from '../stats/fold';
+import type { MaxLatency, StatsEvent, SummaryTotals, KeystemTotals, Totals } from '../stats/types';
 
 /** What one `applyBatch` did, for metrics and tests. */
 export interface ApplyResult {
@@ -10,10 +11,51 @@ export interface ApplyResult {
   stale: number;
 }
 
+/** The sums each item of the keystem list is computed from (read for the page's keystems only). */
+export const LIST_FIELDS = [
+  'totalRequests',
+  'requestErrorCount',
+  'errorResponseCount',
+  'packs',
+  'sumVolumeUtilization',
+  'totalCost',
+  'costedPacks',
+  'latencySum',
+  'latencyCount',
+] as const satisfies readonly SumField[];
+
+export type KeystemListRow = Record<(typeof LIST_FIELDS)[number], number> & {
+  keystem: string;
+  updatedAt: string;
+};
+
 export interface KeystemPage {
   keystems: string[];
   /** pass as `after` to get the next page; null on the last page */
   next: string | null;
+  /** one per keystem of the page, in the same order */
+  rows: KeystemListRow[];
+}
+
+export interface PageQuery {
+  limit: number;
+  /** the `next` of the previous page */
+  after?: string;
+  /** only keystems whose name starts with this */
+  prefix?: string;
+}
+
+/** The hours of one history point: hourly buckets h with from ≤ h < to (ms since the epoch). */
+export interface HourRange {
+  from: number;
+  to: number;
+}
+
+/** One point of the all-keystems history. */
+export interface SummaryPointTotals extends Totals {
+  /** keystems with traffic in the point's hours */
+  keystems: number;
+  maxLatency: MaxLatency & { usedKeystem: string };
 }
 
 /**
@@ -33,7 +75,16 @@ export interface StatsStore {
   getKeystem(keystem: string): Promise<KeystemTotals | null>;
   /** Computed by the engine (SQL GROUP BY / aggregation pipeline), not in the application. */
   getSummary(): Promise<SummaryTotals>;
-  listKeystems(page: { limit: number; after?: string }): Promise<KeystemPage>;
+  listKeystems(page: PageQuery): Promise<KeystemPage>;
+  /**
+   * History: the sums of the keystem's hourly buckets in each range, one Totals per range in
+   * order (zeros where nothing was recorded). The hour is the one its events were accepted in.
+   */
+  getKeystemHistory(keystem: string, ranges: readonly HourRange[]): Promise<Totals[]>;
+  /** The same across keystems, computed by the engine, one per range in order. */
+  getSummaryHistory(ranges: readonly HourRange[]): Promise<SummaryPointTotals[]>;
+  /** Forgets hourly buckets older than the retention (a bounded slice per call); answers how many. */
+  expireHistory(now?: number): Promise<number>;
   /** Throws when the engine does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -42,10 +93,15 @@ export interface StatsStore {
 /** How long the ledger remembers an applied event id; re-deliveries come within minutes. */
 export const DEFAULT_LEDGER_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** How long hourly history is kept by default: 400 days, a year and its month for comparison. */
+export const DEFAULT_HISTORY_RETENTION_MS = 400 * 24 * 60 * 60 * 1000;
+
 /** Options every backend takes. */
 export interface StoreOptions {
   /** ledger entries older than this are forgotten (default: a day) */
   ledgerTtlMs?: number;
+  /** hourly history older than this is removed (default: 400 days); 0 keeps it forever */
+  historyRetentionMs?: number;
 }
 
 /** A backend whose ledger can be expired on demand (both backends; also run at init). */

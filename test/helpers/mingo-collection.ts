@@ -7,7 +7,13 @@ import type {
   FindOptions,
   IndexSpecification,
 } from 'mongodb';
-import type { DocumentCollection, KeystemDoc, LedgerDoc, MongoPort } from '../../src/store/mongo-port';
+import type {
+  DocumentCollection,
+  HourDoc,
+  KeystemDoc,
+  LedgerDoc,
+  MongoPort,
+} from '../../src/store/mongo-port';
 
 /**
  * MongoDB in memory, for the store tests on machines without a mongod: the narrow MongoPort
@@ -161,10 +167,11 @@ export class MingoCollection<T extends Document & { _id: string }> implements Do
   }
 }
 
-/** The MongoPort over two MingoCollections; `standalone` answers `hello` without a set name. */
+/** The MongoPort over three MingoCollections; `standalone` answers `hello` without a set name. */
 export class MingoMongo implements MongoPort {
   readonly keystems = new MingoCollection<KeystemDoc>();
   readonly ledger = new MingoCollection<LedgerDoc>();
+  readonly hours = new MingoCollection<HourDoc>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -172,12 +179,17 @@ export class MingoMongo implements MongoPort {
 
   withTransaction<R>(fn: (session: undefined) => Promise<R>): Promise<R> {
     const run = this.queue.then(async () => {
-      const snapshot = { keystems: clone(this.keystems.docs), ledger: clone(this.ledger.docs) };
+      const snapshot = {
+        keystems: clone(this.keystems.docs),
+        ledger: clone(this.ledger.docs),
+        hours: clone(this.hours.docs),
+      };
       try {
         return await fn(undefined);
       } catch (err) {
         this.keystems.docs = snapshot.keystems;
         this.ledger.docs = snapshot.ledger;
+        this.hours.docs = snapshot.hours;
         throw err;
       }
     });

@@ -15,6 +15,14 @@ export function packStats(overrides: Partial<PackStats> = {}): PackStats {
     errorResponse: false,
     statusCode: '200',
     latency: 1_000_000,
+    totalCost: 240,
+    boxes: 1,
+    leftovers: 0,
+    totalWeight: 2,
+    packTime: 0.0007,
+    boxTypeStats: { '0': { volumeUtilizationSum: 0.5, volumeUtilizationCount: 1, totalCost: 240 } },
+    boxTypeChoiceGoalUsed: 'lowest-cost',
+    warnings: 0,
     ...overrides,
   };
 }

@@ -63,6 +63,18 @@ describe('keydata API', () => {
         maxLatency: { latency: 900, timeStamp: 't2' },
         avgLatency: 600,
         packs: 2,
+        totalCost: 480,
+        costedPacks: 2,
+        avgCostPerPack: 240,
+        totalBoxes: 2,
+        avgBoxesPerPack: 1,
+        totalLeftovers: 0,
+        packsWithLeftovers: 0,
+        totalWeight: 4,
+        avgPackTime: 0.0007,
+        boxTypeStats: { '0': { count: 3, avgVolumeUtilization: 0.5, totalCost: 480 } },
+        choiceGoals: { 'lowest-cost': 2 },
+        packsWithWarnings: 0,
         updatedAt: expect.any(String),
       });
     });
@@ -125,13 +137,51 @@ describe('keydata API', () => {
       await store.applyBatch(['c', 'a', 'e', 'b', 'd'].map((k, i) => packEvent(k, i)));
       const first = await request(app()).get('/api/keydata?limit=2').expect(200);
       expect(first.headers['cache-control']).toBe('no-store');
-      expect(first.body).toEqual({ keystems: ['a', 'b'], next: 'b' });
+      expect(first.body).toMatchObject({ keystems: ['a', 'b'], next: 'b' });
       const second = await request(app()).get('/api/keydata?limit=2&after=b').expect(200);
-      expect(second.body).toEqual({ keystems: ['c', 'd'], next: 'd' });
+      expect(second.body).toMatchObject({ keystems: ['c', 'd'], next: 'd' });
       const last = await request(app()).get('/api/keydata?limit=2&after=d').expect(200);
-      expect(last.body).toEqual({ keystems: ['e'], next: null });
+      expect(last.body).toMatchObject({ keystems: ['e'], next: null });
       const all = await request(app()).get('/api/keydata').expect(200);
-      expect(all.body).toEqual({ keystems: ['a', 'b', 'c', 'd', 'e'], next: null });
+      expect(all.body).toMatchObject({ keystems: ['a', 'b', 'c', 'd', 'e'], next: null });
+    });
+
+    it('answers an item per keystem of the page, and filters by name prefix', async () => {
+      await store.applyBatch([
+        packEvent('site-a', 1, { latency: 100, volumeUtilization: 0.5, totalCost: 300 }),
+        packEvent('site-a', 2, { latency: 300, volumeUtilization: 0.25, totalCost: null }),
+        packEvent('site-a', 3, { statusCode: '0', requestError: true, latency: 0 }),
+        packEvent('site-b', 4, { statusCode: '500', errorResponse: true, latency: 50 }),
+        packEvent('other', 5),
+      ]);
+      const res = await request(app()).get('/api/keydata?prefix=site-&limit=1').expect(200);
+      expect(res.body).toEqual({
+        keystems: ['site-a'],
+        next: 'site-a',
+        items: [
+          {
+            usedKeystem: 'site-a',
+            totalRequests: 3,
+            requestErrorCount: 1,
+            errorCount: 0,
+            avgVolumeUtilization: 0.375,
+            avgCostPerPack: 300,
+            avgLatency: 200,
+            updatedAt: expect.any(String),
+          },
+        ],
+      });
+      const next = await request(app()).get('/api/keydata?prefix=site-&limit=1&after=site-a').expect(200);
+      expect(next.body.items).toEqual([
+        expect.objectContaining({
+          usedKeystem: 'site-b',
+          errorCount: 1,
+          avgVolumeUtilization: 0,
+          avgCostPerPack: null,
+        }),
+      ]);
+      expect(next.body.next).toBeNull();
+      await request(app()).get('/api/keydata?prefix=a.b').expect(400);
     });
 
     it.each([

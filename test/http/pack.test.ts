@@ -46,6 +46,14 @@ describe('POST / against the simulator', () => {
       errorResponse: false,
       statusCode: '200',
       latency: expect.any(Number),
+      totalCost: 240,
+      boxes: 1,
+      leftovers: 0,
+      totalWeight: 2,
+      packTime: expect.any(Number),
+      boxTypeStats: { '0': { volumeUtilizationSum: 0.5, volumeUtilizationCount: 1, totalCost: 240 } },
+      boxTypeChoiceGoalUsed: 'lowest-cost',
+      warnings: 0,
     });
     expect(res.body.latency).toBeGreaterThan(0);
     expect(Number.isInteger(res.body.latency)).toBe(true);

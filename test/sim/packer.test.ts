@@ -21,6 +21,43 @@ type Box = {
 const cube = (s: number) => ({ x: s, y: s, z: s });
 
 describe('simulator packing heuristic', () => {
+  it('prices boxes from the request, counts tare and leftovers, and echoes the choice goal', () => {
+    const answer = pack(
+      {
+        boxTypeChoiceGoal: 'most-items',
+        boxTypes: [
+          { refId: 'S', dimensions: cube(4), price: 150, weightTare: 0.5, weightMax: 100 },
+          { refId: 'L', dimensions: cube(10), price: 900, weightTare: 2, weightMax: 100 },
+        ],
+        itemSets: [
+          { refId: 1, dimensions: cube(3), weight: 1, quantity: 1 },
+          { refId: 2, dimensions: cube(8), weight: 5, quantity: 1 },
+          { refId: 3, dimensions: cube(20), weight: 9, quantity: 2 }, // fits no box: leftovers
+        ],
+      },
+      { images: false },
+    ) as Record<string, unknown> & { boxes: { box: Record<string, unknown> }[] };
+    expect(answer).toMatchObject({
+      boxTypeChoiceGoalUsed: 'most-items',
+      lenBoxes: 1,
+      lenLeftovers: 2,
+      totalCost: 900,
+      totalWeight: 1 + 5 + 2,
+      packTime: expect.any(Number),
+    });
+    expect(answer.leftovers).toHaveLength(2);
+    expect(answer.boxes[0]?.box).toMatchObject({
+      price: 900,
+      weightTare: 2,
+      weightNet: 6,
+      weightUsed: 8,
+      weightUtilization: 0.08,
+      volumeUtilization: (27 + 512) / 1000,
+    });
+    const unpriced = pack({ itemSets: [{ dimensions: cube(5), weight: 1 }] }, { images: false });
+    expect(unpriced).toMatchObject({ boxTypeChoiceGoalUsed: 'lowest-cost', totalCost: 216 });
+  });
+
   it('packs the fixture request into the fixture numbers', () => {
     const answer = pack(fixtureRequest, { keyStem: '6UZlPsHAqp', images: true });
     expect(answer).toMatchObject({

@@ -82,6 +82,17 @@ describe('sumBy', () => {
       latencySum: 100 + 1_000_000 + 900 + 300,
       latencyCount: 4,
       maxLatency: { latency: 1_000_000, timeStamp: packStats().timeStamp },
+      // the three packings' cost and quality (the helper's defaults); errors add nothing
+      totalCost: 3 * 240,
+      costedPacks: 3,
+      totalBoxes: 3,
+      totalWeight: 3 * 2,
+      packTimeSum: 0.0007 + 0.0007 + 0.0007,
+      packTimeCount: 3,
+      choiceGoals: { 'lowest-cost': 3 },
+      boxTypeUtilizationSum: { '0': 1.5 },
+      boxTypeUtilizationCount: { '0': 3 },
+      boxTypeCost: { '0': 720 },
     });
   });
 

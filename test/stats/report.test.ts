@@ -20,6 +20,19 @@ describe('keystemReport', () => {
       latencySum: 900,
       latencyCount: 3,
       maxLatency: { latency: 500, timeStamp: 't' },
+      totalCost: 1000,
+      costedPacks: 2,
+      totalBoxes: 36,
+      totalLeftovers: 4,
+      packsWithLeftovers: 1,
+      totalWeight: 12.5,
+      packTimeSum: 0.75,
+      packTimeCount: 3,
+      packsWithWarnings: 1,
+      choiceGoals: { 'lowest-cost': 3 },
+      boxTypeUtilizationSum: { '0': 9 },
+      boxTypeUtilizationCount: { '0': 12 },
+      boxTypeCost: { '0': 1000 },
     });
     expect(report).toEqual({
       usedKeystem: 'aqRAiz-8RA',
@@ -36,6 +49,18 @@ describe('keystemReport', () => {
       maxLatency: { latency: 500, timeStamp: 't' },
       avgLatency: 300,
       packs: 3,
+      totalCost: 1000,
+      costedPacks: 2,
+      avgCostPerPack: 500,
+      totalBoxes: 36,
+      avgBoxesPerPack: 12,
+      totalLeftovers: 4,
+      packsWithLeftovers: 1,
+      totalWeight: 12.5,
+      avgPackTime: 0.25,
+      boxTypeStats: { '0': { count: 36, avgVolumeUtilization: 0.75, totalCost: 1000 } },
+      choiceGoals: { 'lowest-cost': 3 },
+      packsWithWarnings: 1,
       updatedAt: '2025-03-25T05:47:23.000Z',
     });
     expect(Object.keys(report).slice(0, 13)).toEqual([
@@ -66,6 +91,7 @@ describe('keystemReport', () => {
     expect(report.avgItemsPerPack).toBe(0);
     expect(report.avgVolumeUtilization).toBe(0);
     expect(report.avgLatency).toBe(0);
+    expect(report).toMatchObject({ avgCostPerPack: null, avgBoxesPerPack: null, avgPackTime: null });
   });
 });
 

@@ -25,6 +25,14 @@ describe('per-request stats from a Paccurate answer', () => {
         volumeUtilization: 0.5,
         boxTypes: { '0': 1 },
         latency: 1234,
+        totalCost: 240,
+        boxes: 1,
+        leftovers: 0,
+        totalWeight: 2,
+        packTime: 0.000700856,
+        boxTypeStats: { '0': { volumeUtilizationSum: 0.5, volumeUtilizationCount: 1, totalCost: 240 } },
+        boxTypeChoiceGoalUsed: 'lowest-cost',
+        warnings: 0,
       }),
     );
   });
@@ -98,6 +106,14 @@ describe('per-request stats from a Paccurate answer', () => {
         requestError: true,
         statusCode: '0',
         latency: 0,
+        totalCost: null,
+        boxes: 0,
+        leftovers: 0,
+        totalWeight: 0,
+        packTime: null,
+        boxTypeStats: {},
+        boxTypeChoiceGoalUsed: null,
+        warnings: 0,
       }),
     );
     expect(

@@ -1,6 +1,7 @@
 import { emptyTotals } from '../../src/stats/fold';
-import type { PackEvent, StatsEvent, Totals } from '../../src/stats/types';
+import type { PackEvent, PackStats, StatsEvent, Totals } from '../../src/stats/types';
 import type { ExpiringLedger, StatsStore } from '../../src/store/types';
+import { newEventId } from '../../src/stats/event-id';
 import { packEvent, resetEvent } from '../helpers/stats-events';
 
 /**
@@ -42,8 +43,20 @@ export function generateEvents(count: number, keystems: number, seed = 1, startA
     const outcome = pick(['ok', 'ok', 'ok', 'ok', 'cached', 'error', 'failed'] as const);
     const ok = outcome === 'ok' || outcome === 'cached';
     const boxTypes: Record<string, number> = {};
+    const boxTypeStats: PackStats['boxTypeStats'] = {};
     if (ok)
-      for (let b = 0; b < 1 + Math.floor(rnd() * 3); b++) boxTypes[pick(refIds)] = 1 + Math.floor(rnd() * 5);
+      for (let b = 0; b < 1 + Math.floor(rnd() * 3); b++) {
+        const refId = pick(refIds);
+        const n = 1 + Math.floor(rnd() * 5);
+        boxTypes[refId] = n;
+        const reported = Math.floor(rnd() * (n + 1)); // some boxes report no volumeUtilization
+        boxTypeStats[refId] = {
+          volumeUtilizationSum: (reported * Math.floor(rnd() * 256)) / 256,
+          volumeUtilizationCount: reported,
+          totalCost: n * Math.floor(rnd() * 900),
+        };
+      }
+    const leftovers = ok && rnd() < 0.3 ? 1 + Math.floor(rnd() * 4) : 0;
     return packEvent(`ks-${String(Math.floor(rnd() * keystems)).padStart(3, '0')}`, startAt + i, {
       totalItems: ok ? 1 + Math.floor(rnd() * 40) : 0,
       totalVolume: ok ? Math.floor(rnd() * 100_000) : 0,
@@ -55,6 +68,15 @@ export function generateEvents(count: number, keystems: number, seed = 1, startA
       statusCode: { ok: '200', cached: '200', error: pick(['422', '500']), failed: '0' }[outcome],
       latency: 1_000_000 + Math.floor(rnd() * 1e9),
       timeStamp: new Date(startAt + i).toISOString(),
+      // exact in binary: sums are the same whatever order an engine adds them in
+      totalCost: ok && rnd() < 0.8 ? Math.floor(rnd() * 10_000) : null,
+      boxes: ok ? Object.values(boxTypes).reduce((a, b) => a + b, 0) : 0,
+      leftovers,
+      totalWeight: ok ? Math.floor(rnd() * 4000) / 4 : 0,
+      packTime: ok && rnd() < 0.9 ? Math.floor(rnd() * 1024) / 1024 : null,
+      boxTypeStats,
+      boxTypeChoiceGoalUsed: ok ? pick(['lowest-cost', 'most-items', 'a.b', null]) : null,
+      warnings: ok && rnd() < 0.1 ? 2 : 0,
     });
   });
 }
@@ -77,6 +99,30 @@ export function reference(events: readonly PackEvent[]): Map<string, Totals> {
       for (const [k, n] of Object.entries(s.boxTypes)) {
         const key = ODD_KEYS[k] ?? k;
         t.boxTypes[key] = (t.boxTypes[key] ?? 0) + n;
+      }
+      if (s.totalCost !== null) {
+        t.totalCost += s.totalCost;
+        t.costedPacks++;
+      }
+      if (s.packTime !== null) {
+        t.packTimeSum += s.packTime;
+        t.packTimeCount++;
+      }
+      t.totalBoxes += s.boxes;
+      t.totalLeftovers += s.leftovers;
+      if (s.leftovers > 0) t.packsWithLeftovers++;
+      t.totalWeight += s.totalWeight;
+      if (s.warnings > 0) t.packsWithWarnings++;
+      const goal = s.boxTypeChoiceGoalUsed;
+      if (goal !== null) {
+        const key = ODD_KEYS[goal] ?? goal;
+        t.choiceGoals[key] = (t.choiceGoals[key] ?? 0) + 1;
+      }
+      for (const [k, b] of Object.entries(s.boxTypeStats)) {
+        const key = ODD_KEYS[k] ?? k;
+        t.boxTypeUtilizationSum[key] = (t.boxTypeUtilizationSum[key] ?? 0) + b.volumeUtilizationSum;
+        t.boxTypeUtilizationCount[key] = (t.boxTypeUtilizationCount[key] ?? 0) + b.volumeUtilizationCount;
+        t.boxTypeCost[key] = (t.boxTypeCost[key] ?? 0) + b.totalCost;
       }
     }
     if (s.cacheHit) t.cacheHits++;
@@ -266,7 +312,7 @@ export function describeStoreConformance(
         highestAvgLatency: null,
       });
       expect(await store.getKeystem('nobody')).toBeNull();
-      expect(await store.listKeystems({ limit: 5 })).toEqual({ keystems: [], next: null });
+      expect(await store.listKeystems({ limit: 5 })).toEqual({ keystems: [], rows: [], next: null });
     });
 
     it('lists keystems in pages by keystem order, without tombstones', async () => {
@@ -301,9 +347,214 @@ export function describeStoreConformance(
       expect((await store.getSummary()).keystems).toBe(0);
     });
 
+    it('lists the sums of each keystem of a page, filtered by name prefix', async () => {
+      const events = generateEvents(400, 12, 9);
+      await store.applyBatch(events);
+      const expected = reference(events);
+      const page = await store.listKeystems({ limit: 3, prefix: 'ks-00', after: 'ks-001' });
+      expect(page.keystems).toEqual(['ks-002', 'ks-003', 'ks-004']);
+      expect(page.next).toBe('ks-004');
+      expect(page.rows).toEqual(
+        page.keystems.map((keystem) => {
+          const t = expected.get(keystem) as Totals;
+          return {
+            keystem,
+            totalRequests: t.totalRequests,
+            requestErrorCount: t.requestErrorCount,
+            errorResponseCount: t.errorResponseCount,
+            packs: t.packs,
+            sumVolumeUtilization: t.sumVolumeUtilization,
+            totalCost: t.totalCost,
+            costedPacks: t.costedPacks,
+            latencySum: t.latencySum,
+            latencyCount: t.latencyCount,
+            updatedAt: expect.any(String),
+          };
+        }),
+      );
+      expect((await store.listKeystems({ limit: 100, prefix: 'ks-01' })).keystems).toEqual([
+        'ks-010',
+        'ks-011',
+      ]);
+      expect((await store.listKeystems({ limit: 100, prefix: 'ks_0' })).keystems).toEqual([]);
+    });
+
+    describeHistory(() => store);
+
     it('answers ping, and init is idempotent', async () => {
       await store.init();
       await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
+
+const HOUR = 3_600_000;
+/** 2026-03-01T00:00:00Z: history tests place events in real hours. */
+const T0 = Date.UTC(2026, 2, 1);
+
+/** Events spread over `hours` hours from T0 (a few per hour per keystem). */
+function hourlyEvents(count: number, keystems: number, hours: number, seed: number): PackEvent[] {
+  return generateEvents(count, keystems, seed).map((e, i) => ({
+    ...e,
+    at: T0 + Math.floor((i * hours * HOUR) / count) + 1,
+  }));
+}
+
+/** Hourly ranges [T0 + a h, T0 + b h) as the history reads take them. */
+function hourRanges(hours: number, step = 1): { from: number; to: number }[] {
+  return Array.from({ length: Math.ceil(hours / step) }, (_, i) => ({
+    from: T0 + i * step * HOUR,
+    to: T0 + Math.min(hours, (i + 1) * step) * HOUR,
+  }));
+}
+
+const within = (r: { from: number; to: number }) => (e: PackEvent) =>
+  e.at >= Math.floor(r.from / HOUR) * HOUR && e.at < r.to;
+
+/** The expected points of a keystem's history: the reference sums of each range's events. */
+function expectedPoints(
+  events: readonly PackEvent[],
+  keystem: string,
+  ranges: { from: number; to: number }[],
+): Totals[] {
+  return ranges.map(
+    (r) =>
+      reference(events.filter((e) => e.keystem === keystem && within(r)(e))).get(keystem) ?? emptyTotals(),
+  );
+}
+
+function expectedSummaryPoints(events: readonly PackEvent[], ranges: { from: number; to: number }[]) {
+  return ranges.map((r) => {
+    const inRange = events.filter(within(r));
+    const all = reference(inRange.map((e) => ({ ...e, keystem: 'all' }))).get('all') ?? emptyTotals();
+    const top = inRange.find(
+      (e) =>
+        !e.stats.cacheHit &&
+        e.stats.latency === all.maxLatency.latency &&
+        e.stats.timeStamp === all.maxLatency.timeStamp,
+    );
+    return {
+      ...all,
+      keystems: new Set(inRange.map((e) => e.keystem)).size,
+      maxLatency: { ...all.maxLatency, usedKeystem: top?.keystem ?? '' },
+    };
+  });
+}
+
+/** History (issue 14): the same sums per keystem and UTC hour of acceptance, on every backend. */
+function describeHistory(current: () => ConformanceStore): void {
+  describe('history', () => {
+    it('keeps every keystem-hour exactly, per keystem and across keystems, in any grouping of hours', async () => {
+      const store = current();
+      const events = hourlyEvents(1200, 6, 30, 11);
+      await applyAll(store, events, 97);
+      for (const keystem of ['ks-000', 'ks-003']) {
+        expect(await store.getKeystemHistory(keystem, hourRanges(30))).toEqual(
+          expectedPoints(events, keystem, hourRanges(30)),
+        );
+        expect(await store.getKeystemHistory(keystem, hourRanges(30, 7))).toEqual(
+          expectedPoints(events, keystem, hourRanges(30, 7)),
+        );
+      }
+      expect(await store.getSummaryHistory(hourRanges(30, 6))).toEqual(
+        expectedSummaryPoints(events, hourRanges(30, 6)),
+      );
+      // one range over everything: the totals
+      const [whole] = await store.getKeystemHistory('ks-001', hourRanges(30, 30));
+      const {
+        keystem: _,
+        updatedAt: __,
+        ...totals
+      } = (await store.getKeystem('ks-001')) as Totals & { keystem: string; updatedAt: string };
+      expect(whole).toEqual(totals);
+    });
+
+    it('answers zeros for hours without traffic and for an unknown keystem', async () => {
+      const store = current();
+      await store.applyBatch([packEvent('a', T0 + 2 * HOUR + 5)]);
+      const points = await store.getKeystemHistory('a', hourRanges(4));
+      expect(points.map((p) => p.totalRequests)).toEqual([0, 0, 1, 0]);
+      expect(points[0]).toEqual(emptyTotals());
+      expect(await store.getKeystemHistory('nobody', hourRanges(2))).toEqual([emptyTotals(), emptyTotals()]);
+      const all = await store.getSummaryHistory(hourRanges(4));
+      expect(all.map((p) => p.keystems)).toEqual([0, 0, 1, 0]);
+      expect(all[0]).toEqual({
+        ...emptyTotals(),
+        keystems: 0,
+        maxLatency: { latency: 0, timeStamp: '', usedKeystem: '' },
+      });
+    });
+
+    it('counts re-deliveries and ids repeated in a batch once in the history too', async () => {
+      const store = current();
+      const events = hourlyEvents(300, 3, 5, 12);
+      await store.applyBatch(events);
+      await store.applyBatch(events);
+      await store.applyBatch([...events.slice(0, 50), ...events.slice(0, 50)]);
+      expect(await store.getKeystemHistory('ks-001', hourRanges(5))).toEqual(
+        expectedPoints(events, 'ks-001', hourRanges(5)),
+      );
+      expect(await store.getSummaryHistory(hourRanges(5))).toEqual(
+        expectedSummaryPoints(events, hourRanges(5)),
+      );
+    });
+
+    it('puts an event in the hour it was accepted in, however late it is flushed', async () => {
+      const store = current();
+      const accepted = packEvent('a', T0 + 3 * HOUR + 59 * 60_000); // 03:59, replayed from an outbox hours later
+      await store.applyBatch([packEvent('a', T0 + 5 * HOUR + 1)]);
+      await store.applyBatch([accepted]);
+      const points = await store.getKeystemHistory('a', hourRanges(6));
+      expect(points.map((p) => p.totalRequests)).toEqual([0, 0, 0, 1, 0, 1]);
+    });
+
+    it('forgets the history of a reset keystem, everywhere, and counts what came after', async () => {
+      const store = current();
+      const before = hourlyEvents(200, 2, 4, 13); // ks-000 and ks-001, hours 0-3
+      await store.applyBatch(before);
+      const resetAt = T0 + 4 * HOUR + 10;
+      const after = [
+        packEvent('ks-000', resetAt + 5, { boxTypes: { late: 2 } }),
+        packEvent('ks-000', T0 + 5 * HOUR + 1),
+      ];
+      const staleReplay = { ...packEvent('ks-000', T0 + 2 * HOUR), eventId: newEventId() }; // accepted before the reset
+      expect(await store.applyBatch([resetEvent('ks-000', resetAt), after[0] as PackEvent])).toMatchObject({
+        applied: 2,
+      });
+      expect(await store.applyBatch([staleReplay, after[1] as PackEvent])).toMatchObject({
+        applied: 1,
+        stale: 1,
+      });
+      const kept = [...before.filter((e) => e.keystem === 'ks-001'), ...after];
+      expect(await store.getKeystemHistory('ks-000', hourRanges(6))).toEqual(
+        expectedPoints(after, 'ks-000', hourRanges(6)),
+      );
+      expect(await store.getKeystemHistory('ks-001', hourRanges(6))).toEqual(
+        expectedPoints(kept, 'ks-001', hourRanges(6)),
+      );
+      expect(await store.getSummaryHistory(hourRanges(6))).toEqual(
+        expectedSummaryPoints(kept, hourRanges(6)),
+      );
+    });
+
+    it('removes hours older than the retention, never the totals', async () => {
+      const store = current();
+      const events = hourlyEvents(100, 2, 10, 14);
+      await store.applyBatch(events);
+      const totalsBefore = await store.getKeystem('ks-000');
+      const retentionDays = 400;
+      // a clock 400 days after hour 6: hours 0-5 are older than the retention
+      const removed = await store.expireHistory(T0 + 6 * HOUR + retentionDays * 24 * HOUR + 1);
+      expect(removed).toBeGreaterThan(0);
+      const kept = events.filter((e) => e.at >= T0 + 6 * HOUR);
+      expect(await store.getKeystemHistory('ks-000', hourRanges(10))).toEqual(
+        expectedPoints(kept, 'ks-000', hourRanges(10)),
+      );
+      expect(await store.getSummaryHistory(hourRanges(10))).toEqual(
+        expectedSummaryPoints(kept, hourRanges(10)),
+      );
+      expect(await store.getKeystem('ks-000')).toEqual(totalsBefore);
+      expect(await store.expireHistory(T0 + 6 * HOUR + retentionDays * 24 * HOUR + 1)).toBe(0);
     });
   });
 }

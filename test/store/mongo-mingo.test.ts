@@ -1,7 +1,9 @@
+import { emptyTotals } from '../../src/stats/fold';
 import { MongoStore } from '../../src/store/mongo';
 import { MingoMongo } from '../helpers/mingo-collection';
 import { packEvent } from '../helpers/stats-events';
 import { describeStoreConformance, TEST_LEDGER_TTL_MS } from './conformance';
+import { PREVIOUS_VERSION_KEYSTEM } from './previous-version';
 
 describeStoreConformance('MongoDB backend over the in-memory (mingo) collection', async () => {
   const store = new MongoStore({ port: new MingoMongo(), ledgerTtlMs: TEST_LEDGER_TTL_MS });
@@ -67,5 +69,42 @@ describe('MongoStore (in-memory collection)', () => {
     const store = new MongoStore({ port: new MingoMongo() });
     await store.close();
     await expect(store.ping()).rejects.toMatchObject({ code: 'PACPROXY_ERR_STORE_NOT_READY' });
+  });
+});
+
+describe('MongoStore upgrade from documents of the previous version', () => {
+  it('reads old documents lacking the new fields as zero, and $inc adds to them', async () => {
+    const port = new MingoMongo();
+    const store = new MongoStore({ port });
+    await store.init();
+    const old = {
+      _id: 'old-ks-001',
+      ...PREVIOUS_VERSION_KEYSTEM,
+      updatedAt: new Date('2025-03-25T06:00:00.000Z'),
+    };
+    port.keystems.docs.push(old as unknown as (typeof port.keystems.docs)[number]);
+    const { _id: keystem, ...fields } = old;
+    expect(await store.getKeystem(keystem)).toEqual({
+      ...emptyTotals(),
+      ...fields,
+      keystem,
+      updatedAt: '2025-03-25T06:00:00.000Z',
+    });
+    expect(await store.getSummary()).toMatchObject({
+      keystems: 1,
+      totalRequests: 5,
+      totalCost: 0,
+      choiceGoals: {},
+    });
+
+    await store.applyBatch([packEvent('old-ks-001', Date.now(), { totalCost: 240, boxes: 2 })]);
+    expect(await store.getKeystem('old-ks-001')).toMatchObject({
+      totalRequests: 6,
+      totalCost: 240,
+      costedPacks: 1,
+      totalBoxes: 2,
+      choiceGoals: { 'lowest-cost': 1 },
+      boxTypes: { '0': 37 },
+    });
   });
 });

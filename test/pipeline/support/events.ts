@@ -20,6 +20,14 @@ export function packEvent(keystem: string, at = Date.now()): PackEvent {
       errorResponse: false,
       statusCode: '200',
       latency: 1_000_000,
+      totalCost: 250,
+      boxes: 1,
+      leftovers: 0,
+      totalWeight: 2,
+      packTime: 0.001,
+      boxTypeStats: { 'box-a': { volumeUtilizationSum: 0.5, volumeUtilizationCount: 1, totalCost: 250 } },
+      boxTypeChoiceGoalUsed: 'lowest-cost',
+      warnings: 0,
     },
   };
 }
