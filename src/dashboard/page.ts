@@ -50,6 +50,7 @@ export function dashboardPage({ flushIntervalMs, currency }: PageSettings): stri
     <button type="submit">Use token</button>
   </form>
   <p id="status">Loading…</p>
+  <p id="zone" class="muted"></p>
   <p id="stale" class="note" role="status" hidden></p>
   <p id="alert" class="note" role="alert" hidden></p>
 </header>

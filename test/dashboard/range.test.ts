@@ -9,6 +9,7 @@ import {
   localTime,
   MAX_BUCKETS,
   presetRange,
+  usableZone,
   zoneOffset,
 } from '../../src/dashboard/web/range';
 
@@ -125,6 +126,15 @@ describe('dashboard range arithmetic', () => {
       tz: 'Asia/Kolkata',
       format: 'csv',
     });
+  });
+
+  it('asks in the browser’s zone when its offsets are whole hours, else in UTC', () => {
+    const now = at('2026-12-01T15:17:30Z');
+    expect(usableZone('Europe/Berlin', now)).toBe('Europe/Berlin');
+    expect(usableZone('America/New_York', now)).toBe('America/New_York');
+    expect(usableZone('Asia/Kolkata', now)).toBe('UTC');
+    // +10:30 in winter, +11 in summer: the winter months rule it out
+    expect(usableZone('Australia/Lord_Howe', now)).toBe('UTC');
   });
 
   it('calls data stale once a refresh plus a flush interval went by without a success', () => {

@@ -115,6 +115,8 @@ export class Charts {
   constructor(
     private readonly container: HTMLElement,
     private readonly specs: ChartSpec[],
+    /** the zone the time axis is labelled in: the one the buckets were cut in */
+    private readonly timeZone: string,
   ) {
     for (const spec of specs) {
       const figure = document.createElement('figure');
@@ -147,6 +149,7 @@ export class Charts {
     const options: UPlot.Options = {
       width: this.widthOf(target),
       height: HEIGHT,
+      tzDate: (ts: number) => window.uPlot.tzDate(new Date(ts * 1000), this.timeZone),
       series: [
         {},
         ...spec.lines.map((l) => ({

@@ -14,6 +14,7 @@ import {
   isStale,
   PRESETS,
   presetRange,
+  usableZone,
   type Preset,
   type Range,
 } from './range.js';
@@ -38,7 +39,8 @@ const FLUSH_INTERVAL_MS = Number(settings.flushIntervalMs);
 const CURRENCY = settings.currency ?? 'USD';
 const params = new URLSearchParams(location.search);
 const REFRESH_MS = Math.max(1, Number(params.get('refresh')) || 10) * 1000;
-const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const TIME_ZONE = usableZone(BROWSER_ZONE, Date.now());
 const keystemMatch = /^\/dashboard\/keystem\/([^/]+)\/?$/.exec(location.pathname);
 const KEYSTEM = keystemMatch ? decodeURIComponent(keystemMatch[1]!) : null;
 const HISTORY_PATH = KEYSTEM
@@ -54,6 +56,7 @@ const charts = new Charts(
     percent: (v) => formatPercent(v / 100),
     money: (v) => money(v * 100),
   }),
+  TIME_ZONE,
 );
 
 // ---- state ----
@@ -283,6 +286,10 @@ async function downloadCsv(event: MouseEvent): Promise<void> {
 // ---- controls ----
 function setUp(): void {
   $('title').textContent = KEYSTEM ? `Keystem ${KEYSTEM}` : 'All keystems';
+  $('zone').textContent =
+    TIME_ZONE === BROWSER_ZONE
+      ? `Times in ${TIME_ZONE}.`
+      : `Times in UTC: statistics are kept per UTC hour, and ${BROWSER_ZONE} is not a whole number of hours from UTC.`;
   document.title = `${KEYSTEM ? `${KEYSTEM} · ` : ''}Pacproxy dashboard`;
   $('keystem-details').hidden = !KEYSTEM;
   $('keystems-section').hidden = Boolean(KEYSTEM);

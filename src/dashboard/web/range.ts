@@ -102,6 +102,18 @@ export function bucketStart(instant: number, interval: Interval, timeZone: strin
   }
 }
 
+/**
+ * The zone the page asks the history API for: the browser's, unless its offset from UTC is not
+ * whole hours at some time in the last year (India, Newfoundland, …). History is kept per UTC
+ * hour, so such a zone's local days cannot be cut from it (the API answers 400); UTC can.
+ */
+export function usableZone(timeZone: string, now: number): string {
+  for (let month = 0; month <= 12; month++) {
+    if (zoneOffset(now - month * 30 * DAY, timeZone) % HOUR !== 0) return 'UTC';
+  }
+  return timeZone;
+}
+
 /** The finest interval that shows [from, to) in at most MAX_BUCKETS buckets. */
 export function intervalFor(from: number, to: number): Interval {
   const intervals: Interval[] = ['hour', 'day', 'week'];

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import http, { type RequestListener, type Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,8 +15,6 @@ export interface DashboardServerOptions {
   /** address to listen on (default 127.0.0.1) */
   host?: string;
   config?: Partial<Record<keyof Config, string | number>>;
-  /** what goes in front of the app (default: the app itself) */
-  listener?: (app: Express, store: SqliteStore) => Promise<RequestListener>;
 }
 
 /**
@@ -27,12 +25,12 @@ export class DashboardServer {
   private constructor(
     readonly dir: string,
     readonly store: SqliteStore,
-    readonly app: RequestListener,
+    readonly app: Express,
     private readonly server: Server,
     readonly url: string,
   ) {}
 
-  static async start({ host = '127.0.0.1', config = {}, listener }: DashboardServerOptions = {}) {
+  static async start({ host = '127.0.0.1', config = {} }: DashboardServerOptions = {}) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-dashboard-browser-'));
     buildDashboard(path.join(dir, 'assets'));
     const store = new SqliteStore({ path: path.join(dir, 'stats.db') });
@@ -44,11 +42,10 @@ export class DashboardServer {
       store,
       dashboardAssetsDir: path.join(dir, 'assets'),
     });
-    const served = listener ? await listener(app, store) : app;
-    const server = http.createServer(served);
+    const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, host, resolve));
     const url = `http://${host}:${(server.address() as AddressInfo).port}`;
-    return new DashboardServer(dir, store, served, server, url);
+    return new DashboardServer(dir, store, app, server, url);
   }
 
   async close(): Promise<void> {
