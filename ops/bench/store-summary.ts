@@ -9,13 +9,14 @@ import { mongoPort } from '../../src/store/mongo-port';
 import { SqliteStore } from '../../src/store/sqlite';
 import type { StatsStore } from '../../src/store/types';
 import { fixed, formatTable } from './lib/table';
+import { benchHistory, type HistoryBenchRow } from './store-history';
 
 /**
  * `npm run bench:store`: how long `GET /api/keydata/all`'s query takes with 10,000 keystems
  * (the design's bar: well under 100 ms). Fills a fresh SQLite file in a temp folder — and, when
  * MONGODB_URL is set, a fresh MongoDB database (dropped after) — with BENCH_KEYSTEMS keystems
- * of BENCH_EVENTS_PER_KEYSTEM events each, then times getSummary BENCH_RUNS times.
- * Figures are printed, never asserted.
+ * of BENCH_EVENTS_PER_KEYSTEM events each, then times getSummary BENCH_RUNS times; then the
+ * history reads of store-history.ts on the same store. Figures are printed, never asserted.
  */
 
 const KEYSTEMS = Number(process.env.BENCH_KEYSTEMS ?? 10_000);
@@ -88,37 +89,67 @@ async function timeSummary(store: StatsStore): Promise<{ median: number; min: nu
   };
 }
 
-async function bench(name: string, store: StatsStore): Promise<string[]> {
+interface BenchResult {
+  summary: string[];
+  history: HistoryBenchRow[];
+}
+
+async function bench(name: string, store: StatsStore): Promise<BenchResult> {
   await store.init();
   try {
     const fillSeconds = await fill(store);
     const { median, min, max } = await timeSummary(store);
     const events = KEYSTEMS * EVENTS_PER_KEYSTEM;
-    return [
-      name,
-      fixed(KEYSTEMS),
-      fixed(events / fillSeconds),
-      fixed(median, 1),
-      fixed(min, 1),
-      fixed(max, 1),
-    ];
+    return {
+      summary: [
+        name,
+        fixed(KEYSTEMS),
+        fixed(events / fillSeconds),
+        fixed(median, 1),
+        fixed(min, 1),
+        fixed(max, 1),
+      ],
+      history: await benchHistory(store, event, RUNS),
+    };
   } finally {
     await store.close();
   }
 }
 
+function historyTable(results: [string, BenchResult][]): string {
+  const rows = results.flatMap(([name, r]) =>
+    r.history.map((h) => [
+      name,
+      h.what,
+      fixed(h.points),
+      fixed(h.median, 1),
+      fixed(h.min, 1),
+      fixed(h.max, 1),
+      `≤ ${fixed(h.targetMs)}`,
+      name === 'sqlite' ? (h.median <= h.targetMs ? 'PASS' : 'FAIL') : '-',
+    ]),
+  );
+  return formatTable(
+    ['store', 'history read', 'points', 'median ms', 'min ms', 'max ms', 'target ms', ''],
+    rows,
+  );
+}
+
 async function main(): Promise<void> {
-  const rows: string[][] = [];
+  const results: [string, BenchResult][] = [];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-bench-store-'));
   try {
-    rows.push(await bench('sqlite', new SqliteStore({ path: path.join(dir, 'stats.db') })));
+    // history kept forever: the bench's hours lie in the past
+    const store = new SqliteStore({ path: path.join(dir, 'stats.db'), historyRetentionMs: 0 });
+    results.push(['sqlite', await bench('sqlite', store)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const url = process.env.MONGODB_URL;
   if (url) {
     const dbName = `pacproxy_bench_${randomUUID().slice(0, 8)}`;
-    rows.push(await bench('mongodb', new MongoStore({ port: mongoPort(url, dbName) })));
+    const store = new MongoStore({ port: mongoPort(url, dbName), historyRetentionMs: 0 });
+    results.push(['mongodb', await bench('mongodb', store)]);
     const { MongoClient } = await import('mongodb');
     const client = new MongoClient(url);
     await client.db(dbName).dropDatabase();
@@ -126,7 +157,14 @@ async function main(): Promise<void> {
   }
   const header = ['store', 'keystems', 'fill events/s', 'summary median ms', 'min ms', 'max ms'];
   console.log(`getSummary (/api/keydata/all) over ${RUNS} runs, ${EVENTS_PER_KEYSTEM} events per keystem`);
-  console.log(formatTable(header, rows));
+  console.log(
+    formatTable(
+      header,
+      results.map(([, r]) => r.summary),
+    ),
+  );
+  console.log(`\nhistory reads over ${RUNS} runs (calendar + query + report, as the route does)`);
+  console.log(historyTable(results));
   if (!url) console.log('(set MONGODB_URL to a replica set to measure MongoDB too)');
 }
 

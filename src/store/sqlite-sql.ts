@@ -70,24 +70,18 @@ CREATE TABLE IF NOT EXISTS keystem_hours (
   ${SUM_FIELDS.map((f) => `${column(f)} ${columnType(f)} NOT NULL`).join(',\n  ')},
   max_latency INTEGER NOT NULL,
   max_latency_at TEXT NOT NULL,
+  maps TEXT NOT NULL,
   PRIMARY KEY (keystem, hour)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS keystem_hours_by_hour ON keystem_hours (hour, keystem);
-CREATE TABLE IF NOT EXISTS hour_counts (
-  keystem TEXT NOT NULL,
-  hour INTEGER NOT NULL,
-  map TEXT NOT NULL,
-  key TEXT NOT NULL,
-  n INTEGER NOT NULL,
-  PRIMARY KEY (keystem, hour, map, key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS hour_counts_by_hour ON hour_counts (hour);
-CREATE TABLE IF NOT EXISTS all_hour_counts (
-  hour INTEGER NOT NULL,
-  map TEXT NOT NULL,
-  key TEXT NOT NULL,
-  n INTEGER NOT NULL,
-  PRIMARY KEY (hour, map, key)
+CREATE TABLE IF NOT EXISTS all_hours (
+  hour INTEGER PRIMARY KEY,
+  ${SUM_FIELDS.map((f) => `${column(f)} ${columnType(f)} NOT NULL`).join(',\n  ')},
+  keystems INTEGER NOT NULL,
+  max_latency INTEGER NOT NULL,
+  max_latency_at TEXT NOT NULL,
+  max_latency_keystem TEXT NOT NULL,
+  maps TEXT NOT NULL
 ) WITHOUT ROWID;
 `;
 
@@ -105,70 +99,6 @@ const ADD_SUMS = `${columns.map((c) => `${c} = ${c} + excluded.${c}`).join(',\n 
 export const ADD_TO_KEYSTEM = `${insertRow}
   ${ADD_SUMS},
   updated_at = excluded.updated_at`;
-
-/** History: the same delta added to the keystem's row for the hour its events were accepted in. */
-export const ADD_TO_HOUR = `INSERT INTO keystem_hours (keystem, hour, ${columns.join(', ')}, max_latency, max_latency_at)
-VALUES (@keystem, @hour, ${SUM_FIELDS.map((f) => `@${f}`).join(', ')}, @maxLatency, @maxLatencyAt)
-ON CONFLICT (keystem, hour) DO UPDATE SET
-  ${ADD_SUMS}`;
-
-export const ADD_HOUR_COUNT = `INSERT INTO hour_counts (keystem, hour, map, key, n) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (keystem, hour, map, key) DO UPDATE SET n = n + excluded.n`;
-
-/**
- * The maps of every keystem per hour, kept beside hour_counts so that /all/history reads one
- * row per hour and key instead of one per keystem, hour and key. A reset subtracts the keystem.
- */
-export const ADD_ALL_HOUR_COUNT = `INSERT INTO all_hour_counts (hour, map, key, n) VALUES (?, ?, ?, ?)
-ON CONFLICT (hour, map, key) DO UPDATE SET n = n + excluded.n`;
-
-export const SUBTRACT_FROM_ALL_HOURS = `INSERT INTO all_hour_counts (hour, map, key, n)
-SELECT hour, map, key, -n FROM hour_counts WHERE keystem = ?
-ON CONFLICT (hour, map, key) DO UPDATE SET n = n + excluded.n`;
-
-/** Entries a reset brought to zero (or to a floating-point residue of one). */
-export const DROP_EMPTY_ALL_HOURS = `DELETE FROM all_hour_counts
-WHERE abs(n) < 1e-9 AND hour IN (SELECT DISTINCT hour FROM keystem_hours WHERE keystem = ?)`;
-
-export const DELETE_HOURS = 'DELETE FROM keystem_hours WHERE keystem = ?';
-export const DELETE_HOUR_COUNTS = 'DELETE FROM hour_counts WHERE keystem = ?';
-
-/** Retention, a bounded slice at a time so that a flush never waits long behind it. */
-export const EXPIRE_HOURS = `DELETE FROM keystem_hours WHERE (keystem, hour) IN
-  (SELECT keystem, hour FROM keystem_hours WHERE hour < ? ORDER BY hour LIMIT ?)`;
-export const EXPIRE_HOUR_COUNTS = `DELETE FROM hour_counts WHERE (keystem, hour, map, key) IN
-  (SELECT keystem, hour, map, key FROM hour_counts WHERE hour < ? ORDER BY hour LIMIT ?)`;
-export const EXPIRE_ALL_HOUR_COUNTS = `DELETE FROM all_hour_counts WHERE (hour, map, key) IN
-  (SELECT hour, map, key FROM all_hour_counts WHERE hour < ? ORDER BY hour LIMIT ?)`;
-
-/** The buckets of a history read, passed as one JSON array of [from, to] pairs (ms). */
-const BUCKETS = `WITH b (i, f, t) AS (
-  SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
-)`;
-
-/**
- * Sums per bucket, computed by the engine. With exactly one max() in the query, SQLite takes
- * the bare columns (its timestamp, its keystem) from the row holding the max.
- */
-function historySums(where: string): string {
-  return `${BUCKETS}
-SELECT b.i AS bucket, COUNT(DISTINCT h.keystem) AS keystems,
-  ${SUM_FIELDS.map((f) => `SUM(h.${column(f)}) AS ${f}`).join(',\n  ')},
-  MAX(h.max_latency) AS maxLatency, h.max_latency_at AS maxLatencyAt, h.keystem AS maxLatencyKeystem
-FROM b CROSS JOIN keystem_hours h ON h.hour >= b.f AND h.hour < b.t ${where}
-GROUP BY b.i`;
-}
-
-export const KEYSTEM_HISTORY_SUMS = historySums('AND h.keystem = ?');
-export const ALL_HISTORY_SUMS = historySums('');
-export const KEYSTEM_HISTORY_COUNTS = `${BUCKETS}
-SELECT b.i AS bucket, c.map AS map, c.key AS key, SUM(c.n) AS n
-FROM b CROSS JOIN hour_counts c ON c.keystem = ? AND c.hour >= b.f AND c.hour < b.t
-GROUP BY b.i, c.map, c.key`;
-export const ALL_HISTORY_COUNTS = `${BUCKETS}
-SELECT b.i AS bucket, c.map AS map, c.key AS key, SUM(c.n) AS n
-FROM b CROSS JOIN all_hour_counts c ON c.hour >= b.f AND c.hour < b.t
-GROUP BY b.i, c.map, c.key`;
 
 /** A reset: the row becomes the sums accepted since the reset (a tombstone when there are none). */
 export const REPLACE_KEYSTEM = `${insertRow}
@@ -216,3 +146,97 @@ export const LIST_KEYSTEMS = `SELECT keystem, ${LIST_FIELDS.map((f) => `${column
 FROM keystems
 WHERE total_requests > 0 AND keystem > @after AND keystem >= @prefix AND substr(keystem, 1, length(@prefix)) = @prefix
 ORDER BY keystem LIMIT @limit`;
+
+/*
+ * History. A keystem-hour is one row: its sums as columns, its maps as one JSON document (an
+ * hour holds a handful of keys; the flush that owns the keystem reads, adds and writes it in
+ * its write transaction). all_hours keeps the same per hour across keystems, so /all/history
+ * reads one row per hour whatever the number of keystems; a reset subtracts the keystem's hours.
+ */
+
+const sumParams = SUM_FIELDS.map((f) => `@${f}`).join(', ');
+
+export const HOUR_MAPS = 'SELECT maps FROM keystem_hours WHERE keystem = ? AND hour = ?';
+
+export const ADD_TO_HOUR = `INSERT INTO keystem_hours (keystem, hour, ${columns.join(', ')}, max_latency, max_latency_at, maps)
+VALUES (@keystem, @hour, ${sumParams}, @maxLatency, @maxLatencyAt, @maps)
+ON CONFLICT (keystem, hour) DO UPDATE SET
+  ${ADD_SUMS},
+  maps = excluded.maps`;
+
+export const ALL_HOUR_MAPS = 'SELECT maps FROM all_hours WHERE hour = ?';
+
+export const ADD_TO_ALL_HOUR = `INSERT INTO all_hours (hour, ${columns.join(', ')}, keystems, max_latency, max_latency_at, max_latency_keystem, maps)
+VALUES (@hour, ${sumParams}, @keystems, @maxLatency, @maxLatencyAt, @maxLatencyKeystem, @maps)
+ON CONFLICT (hour) DO UPDATE SET
+  ${ADD_SUMS},
+  max_latency_keystem = CASE WHEN (excluded.max_latency, excluded.max_latency_at) > (max_latency, max_latency_at)
+    THEN excluded.max_latency_keystem ELSE max_latency_keystem END,
+  keystems = keystems + excluded.keystems,
+  maps = excluded.maps`;
+
+export const SET_ALL_HOUR_MAPS = 'UPDATE all_hours SET maps = ? WHERE hour = ?';
+
+/** A reset, step 1: the keystem's hours, to take their maps out of all_hours. */
+export const KEYSTEM_HOUR_MAPS = 'SELECT hour, maps FROM keystem_hours WHERE keystem = ?';
+
+/** Step 2: its sums and its presence out of every hour it had; hours left empty go. */
+export const SUBTRACT_FROM_ALL_HOURS = `UPDATE all_hours SET
+  ${columns.map((c) => `${c} = all_hours.${c} - h.${c}`).join(',\n  ')},
+  keystems = all_hours.keystems - 1
+FROM keystem_hours AS h WHERE h.keystem = ? AND h.hour = all_hours.hour`;
+export const DROP_EMPTY_ALL_HOURS = 'DELETE FROM all_hours WHERE keystems <= 0';
+
+/** Step 3: where it held an hour's max latency, the max of the other keystems takes over. */
+export const REPLACE_ALL_HOUR_MAX = `UPDATE all_hours SET (max_latency, max_latency_at, max_latency_keystem) = (
+  SELECT * FROM (
+    SELECT h.max_latency, h.max_latency_at, h.keystem FROM keystem_hours AS h
+    WHERE h.hour = all_hours.hour AND h.keystem <> @keystem
+    UNION ALL SELECT 0, '', '' -- (none left: an hour whose other rows retention took first)
+  ) ORDER BY 1 DESC, 2 DESC, 3 LIMIT 1)
+WHERE max_latency_keystem = @keystem`;
+
+/** Step 4: its rows. */
+export const DELETE_HOURS = 'DELETE FROM keystem_hours WHERE keystem = ?';
+
+/** Retention, a bounded slice at a time so that a flush never waits long behind it. */
+export const EXPIRE_HOURS = `DELETE FROM keystem_hours WHERE (keystem, hour) IN
+  (SELECT keystem, hour FROM keystem_hours WHERE hour < ? ORDER BY hour LIMIT ?)`;
+export const EXPIRE_ALL_HOURS = `DELETE FROM all_hours WHERE hour IN
+  (SELECT hour FROM all_hours WHERE hour < ? ORDER BY hour LIMIT ?)`;
+
+/** The ranges of a history read, passed as one JSON array of [from, to] pairs (ms). */
+const RANGES = `WITH b (i, f, t) AS (
+  SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
+)`;
+
+/**
+ * Sums per range, computed by the engine. With exactly one max() in the query, SQLite takes
+ * the bare columns (its timestamp, its keystem) from the row holding the max.
+ */
+function rangeSums(table: string, where: string, keystem: string): string {
+  return `${RANGES}
+SELECT b.i AS bucket, ${SUM_FIELDS.map((f) => `SUM(h.${column(f)}) AS ${f}`).join(', ')},
+  ${table === 'all_hours' ? 'SUM(h.keystems)' : '1'} AS keystems,
+  MAX(h.max_latency) AS maxLatency, h.max_latency_at AS maxLatencyAt, ${keystem} AS maxLatencyKeystem
+FROM b CROSS JOIN ${table} AS h ON h.hour >= b.f AND h.hour < b.t ${where}
+GROUP BY b.i`;
+}
+
+export const KEYSTEM_RANGE_SUMS = rangeSums('keystem_hours', 'AND h.keystem = ?', 'h.keystem');
+export const ALL_RANGE_SUMS = rangeSums('all_hours', '', 'h.max_latency_keystem');
+
+/** The maps of the hours in a span, in order (merged per range by the application). */
+export const KEYSTEM_SPAN_MAPS = `SELECT hour, maps FROM keystem_hours
+WHERE keystem = ? AND hour >= ? AND hour < ? ORDER BY hour`;
+export const ALL_SPAN_MAPS = 'SELECT hour, maps FROM all_hours WHERE hour >= ? AND hour < ? ORDER BY hour';
+
+/**
+ * Keystems with traffic per point longer than an hour: for each keystem (from its totals row),
+ * whether it has an hour in the point — one index probe per keystem and point.
+ */
+export const KEYSTEMS_PER_RANGE = `${RANGES}
+SELECT b.i AS bucket, COUNT(*) AS keystems
+FROM b CROSS JOIN keystems AS k
+WHERE EXISTS (SELECT 1 FROM keystem_hours AS h WHERE h.keystem = k.keystem AND h.hour >= b.f AND h.hour < b.t)
+GROUP BY b.i`;

@@ -6,14 +6,17 @@ import {
   emptyTotals,
   foldBatch,
   hourOf,
+  HOUR_MS,
   keystemsOf,
   MAP_FIELDS,
   sumsOf,
+  type HourUpdate,
   type MapField,
   type SumField,
 } from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
+import { addMaps, addTotals, parseMaps, pointsOf, type HourPoint, type RangeSums } from './hour-rows';
 import { pageOf } from './page';
 import * as sql from './sqlite-sql';
 import {
@@ -52,15 +55,6 @@ type Row = Record<SumField, number> & {
   updatedAt: string;
 };
 type CountRow = { map: MapField; key: string; n: number };
-type BucketSums = Record<SumField, number> & {
-  bucket: number;
-  keystems: number;
-  maxLatency: number;
-  maxLatencyAt: string;
-  maxLatencyKeystem: string;
-};
-type BucketCount = CountRow & { bucket: number };
-
 const STATEMENTS = {
   addToKeystem: sql.ADD_TO_KEYSTEM,
   replaceKeystem: sql.REPLACE_KEYSTEM,
@@ -77,19 +71,22 @@ const STATEMENTS = {
   summaryHighestAvg: sql.SUMMARY_HIGHEST_AVG,
   listKeystems: sql.LIST_KEYSTEMS,
   addToHour: sql.ADD_TO_HOUR,
-  addHourCount: sql.ADD_HOUR_COUNT,
-  addAllHourCount: sql.ADD_ALL_HOUR_COUNT,
+  hourMaps: sql.HOUR_MAPS,
+  allHourMaps: sql.ALL_HOUR_MAPS,
+  addToAllHour: sql.ADD_TO_ALL_HOUR,
+  setAllHourMaps: sql.SET_ALL_HOUR_MAPS,
+  keystemHourMaps: sql.KEYSTEM_HOUR_MAPS,
   subtractFromAllHours: sql.SUBTRACT_FROM_ALL_HOURS,
   dropEmptyAllHours: sql.DROP_EMPTY_ALL_HOURS,
-  deleteHourCounts: sql.DELETE_HOUR_COUNTS,
+  replaceAllHourMax: sql.REPLACE_ALL_HOUR_MAX,
   deleteHours: sql.DELETE_HOURS,
   expireHours: sql.EXPIRE_HOURS,
-  expireHourCounts: sql.EXPIRE_HOUR_COUNTS,
-  expireAllHourCounts: sql.EXPIRE_ALL_HOUR_COUNTS,
-  keystemHistorySums: sql.KEYSTEM_HISTORY_SUMS,
-  keystemHistoryCounts: sql.KEYSTEM_HISTORY_COUNTS,
-  allHistorySums: sql.ALL_HISTORY_SUMS,
-  allHistoryCounts: sql.ALL_HISTORY_COUNTS,
+  expireAllHours: sql.EXPIRE_ALL_HOURS,
+  keystemRangeSums: sql.KEYSTEM_RANGE_SUMS,
+  keystemSpanMaps: sql.KEYSTEM_SPAN_MAPS,
+  allRangeSums: sql.ALL_RANGE_SUMS,
+  allSpanMaps: sql.ALL_SPAN_MAPS,
+  keystemsPerRange: sql.KEYSTEMS_PER_RANGE,
 };
 
 type Statements = Record<keyof typeof STATEMENTS, Database.Statement>;
@@ -107,24 +104,17 @@ function mapsOf(rows: readonly CountRow[]): Pick<Totals, MapField> {
   return maps;
 }
 
-/** History rows (sums and counts per bucket index) as one Totals per range, zeros where none. */
-function pointsOf<P extends Totals>(
-  ranges: readonly HourRange[],
-  sums: readonly BucketSums[],
-  counts: readonly BucketCount[],
-  point: (t: Totals, row: BucketSums | undefined) => P,
-): P[] {
-  const totals = ranges.map(() => emptyTotals());
-  const rows = new Map(sums.map((r) => [Number(r.bucket), r]));
-  for (const [i, row] of rows) {
-    Object.assign(totals[i] as Totals, sumsOf(row));
-    (totals[i] as Totals).maxLatency = { latency: row.maxLatency, timeStamp: row.maxLatencyAt };
-  }
-  for (const { bucket, map, key, n } of counts) (totals[Number(bucket)] as Totals)[map][key] = n;
-  return totals.map((t, i) => point(t, rows.get(i)));
+const rangesJson = (ranges: readonly HourRange[]) => JSON.stringify(ranges.map((r) => [r.from, r.to]));
+
+/** The hours a history read covers: from the first range's start to the last one's end. */
+function spanOf(ranges: readonly HourRange[]): [number, number] {
+  return [ranges[0]?.from ?? 0, ranges.at(-1)?.to ?? 0];
 }
 
-const bucketsJson = (ranges: readonly HourRange[]) => JSON.stringify(ranges.map((r) => [r.from, r.to]));
+/** A delta's sums and max latency as the upserts' named parameters. */
+function rowOf(delta: Totals) {
+  return { ...sumsOf(delta), maxLatency: delta.maxLatency.latency, maxLatencyAt: delta.maxLatency.timeStamp };
+}
 
 /**
  * The embedded default: one SQLite file, shared safely by several worker processes.
@@ -186,17 +176,11 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       for (const [keystem, { reset, delta }] of fold.updates) {
         if (reset !== undefined) {
           stmts.deleteCounts.run(keystem);
-          // the history goes too: out of the all-keystems maps first, then the keystem's rows
-          stmts.subtractFromAllHours.run(keystem);
-          stmts.dropEmptyAllHours.run(keystem);
-          stmts.deleteHourCounts.run(keystem);
-          stmts.deleteHours.run(keystem);
+          this.forgetHistory(keystem);
         }
         (reset === undefined ? stmts.addToKeystem : stmts.replaceKeystem).run({
           keystem,
-          ...sumsOf(delta),
-          maxLatency: delta.maxLatency.latency,
-          maxLatencyAt: delta.maxLatency.timeStamp,
+          ...rowOf(delta),
           resetAt: reset ?? null,
           updatedAt,
         });
@@ -204,21 +188,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
           for (const [key, n] of Object.entries(delta[map])) stmts.addCount.run(keystem, map, key, n);
         }
       }
-      for (const { keystem, hour, delta } of fold.hours) {
-        stmts.addToHour.run({
-          keystem,
-          hour,
-          ...sumsOf(delta),
-          maxLatency: delta.maxLatency.latency,
-          maxLatencyAt: delta.maxLatency.timeStamp,
-        });
-        for (const map of MAP_FIELDS) {
-          for (const [key, n] of Object.entries(delta[map])) {
-            stmts.addHourCount.run(keystem, hour, map, key, n);
-            stmts.addAllHourCount.run(hour, map, key, n);
-          }
-        }
-      }
+      this.addHours(fold.hours);
       return { applied: fold.applied, duplicates: events.length - fresh.length, stale: fold.stale };
     });
     const result = apply.immediate();
@@ -237,8 +207,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     const removed = db
       .transaction(() => [
         stmts.expireHours.run(before, slice).changes,
-        stmts.expireHourCounts.run(before, slice).changes,
-        stmts.expireAllHourCounts.run(before, slice).changes,
+        stmts.expireAllHours.run(before, slice).changes,
       ])
       .immediate();
     this.historyBacklog = removed.some((n) => n === slice);
@@ -297,32 +266,86 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
 
   async getKeystemHistory(keystem: string, ranges: readonly HourRange[]): Promise<Totals[]> {
     const { db, stmts } = this.ready();
-    const buckets = bucketsJson(ranges);
+    const json = rangesJson(ranges);
+    const [from, to] = spanOf(ranges);
     return db.transaction(() =>
       pointsOf(
         ranges,
-        stmts.keystemHistorySums.all(buckets, keystem) as BucketSums[],
-        stmts.keystemHistoryCounts.all(buckets, keystem) as BucketCount[],
-        (t) => t,
-      ),
+        stmts.keystemRangeSums.all(json, keystem) as RangeSums[],
+        stmts.keystemSpanMaps.raw().all(keystem, from, to) as [number, string][],
+      ).map((p) => p.totals),
     )();
   }
 
   async getSummaryHistory(ranges: readonly HourRange[]): Promise<SummaryPointTotals[]> {
     const { db, stmts } = this.ready();
-    const buckets = bucketsJson(ranges);
-    return db.transaction(() =>
-      pointsOf(
+    const json = rangesJson(ranges);
+    const [from, to] = spanOf(ranges);
+    return db.transaction(() => {
+      const points = pointsOf(
         ranges,
-        stmts.allHistorySums.all(buckets) as BucketSums[],
-        stmts.allHistoryCounts.all(buckets) as BucketCount[],
-        (t, row) => ({
-          ...t,
-          keystems: row?.keystems ?? 0,
-          maxLatency: { ...t.maxLatency, usedKeystem: row?.maxLatencyKeystem ?? '' },
-        }),
-      ),
-    )();
+        stmts.allRangeSums.all(json) as RangeSums[],
+        stmts.allSpanMaps.raw().all(from, to) as [number, string][],
+      );
+      // a point of one hour has its count in its row; a longer one asks which keystems it saw
+      if (ranges.some((r) => r.to - r.from > HOUR_MS)) {
+        for (const p of points) p.keystems = 0;
+        for (const { bucket, keystems } of stmts.keystemsPerRange.all(json) as {
+          bucket: number;
+          keystems: number;
+        }[]) {
+          (points[bucket] as HourPoint).keystems = keystems;
+        }
+      }
+      return points.map(({ totals, keystems, maxLatencyKeystem }) => ({
+        ...totals,
+        keystems,
+        maxLatency: { ...totals.maxLatency, usedKeystem: maxLatencyKeystem },
+      }));
+    })();
+  }
+
+  /**
+   * A reset's history: the keystem's hours leave the all-keystems hours (maps, sums, presence,
+   * and the max latency where it was theirs), then its rows go. Inside the flush transaction.
+   */
+  private forgetHistory(keystem: string): void {
+    const { stmts } = this.ready();
+    for (const { hour, maps } of stmts.keystemHourMaps.all(keystem) as { hour: number; maps: string }[]) {
+      const all = stmts.allHourMaps.get(hour) as { maps: string } | undefined;
+      if (all)
+        stmts.setAllHourMaps.run(JSON.stringify(addMaps(parseMaps(all.maps), parseMaps(maps), -1)), hour);
+    }
+    stmts.subtractFromAllHours.run(keystem);
+    stmts.dropEmptyAllHours.run();
+    stmts.replaceAllHourMax.run({ keystem });
+    stmts.deleteHours.run(keystem);
+  }
+
+  /** A flush's keystem-hours, then the same summed per hour into the all-keystems hours. */
+  private addHours(hours: readonly HourUpdate[]): void {
+    const { stmts } = this.ready();
+    const perHour = new Map<number, { delta: Totals; keystems: number; maxLatencyKeystem: string }>();
+    for (const { keystem, hour, delta } of hours) {
+      const row = stmts.hourMaps.get(keystem, hour) as { maps: string } | undefined;
+      const maps = addMaps(row ? parseMaps(row.maps) : emptyMaps(), delta);
+      stmts.addToHour.run({ keystem, hour, ...rowOf(delta), maps: JSON.stringify(maps) });
+      let all = perHour.get(hour);
+      if (!all) perHour.set(hour, (all = { delta: emptyTotals(), keystems: 0, maxLatencyKeystem: '' }));
+      if (addTotals(all.delta, delta)) all.maxLatencyKeystem = keystem;
+      if (!row) all.keystems += 1;
+    }
+    for (const [hour, { delta, keystems, maxLatencyKeystem }] of perHour) {
+      const row = stmts.allHourMaps.get(hour) as { maps: string } | undefined;
+      const maps = addMaps(row ? parseMaps(row.maps) : emptyMaps(), delta);
+      stmts.addToAllHour.run({
+        hour,
+        ...rowOf(delta),
+        keystems,
+        maxLatencyKeystem,
+        maps: JSON.stringify(maps),
+      });
+    }
   }
 
   async ping(): Promise<void> {

@@ -127,10 +127,11 @@ describe('pipeline: cost and packing quality through the simulator', () => {
     await sim?.close();
   });
 
-  it('shows every new field per keystem and across keystems exactly as the answers add up', async () => {
-    const answers = new Map<string, Answer[]>(KEYSTEMS.map((k) => [k, []]));
+  /** Sends `count` varied pack requests over `keystems` through /pack; answers Paccurate's answers. */
+  async function traffic(keystems: readonly string[], count: number): Promise<Map<string, Answer[]>> {
+    const answers = new Map<string, Answer[]>(keystems.map((k) => [k, []]));
     const send = async (i: number) => {
-      const keystem = KEYSTEMS[i % KEYSTEMS.length] as string;
+      const keystem = keystems[i % keystems.length] as string;
       const res = await request(`http://127.0.0.1:${port}/pack`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `apikey ${apiKeyFor(keystem)}` },
@@ -139,8 +140,12 @@ describe('pipeline: cost and packing quality through the simulator', () => {
       expect(res.statusCode).toBe(200);
       answers.get(keystem)?.push((await res.body.json()) as Answer);
     };
-    for (let i = 0; i < 300; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => send(i + j)));
+    for (let i = 0; i < count; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => send(i + j)));
+    return answers;
+  }
 
+  it('shows every new field per keystem and across keystems exactly as the answers add up', async () => {
+    const answers = await traffic(KEYSTEMS, 300);
     await h.settle(KEYSTEMS, 300);
     const all = [...answers.values()].flat();
     expect(all.some((a) => a.lenLeftovers > 0)).toBe(true);
@@ -161,5 +166,44 @@ describe('pipeline: cost and packing quality through the simulator', () => {
       unknown
     >;
     close(pick(summary), expected(all));
+  });
+
+  it('answers history whose points add up to the totals, in JSON and in CSV', async () => {
+    const keystems = ['history-01', 'history-02'];
+    const from = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000).toISOString();
+    await traffic(keystems, 60);
+    await h.settle([...KEYSTEMS, ...keystems], 360);
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    const get = async (path: string, accept = 'application/json') => {
+      const res = await request(`http://127.0.0.1:${port}${path}`, { headers: { accept } });
+      expect(res.statusCode).toBe(200);
+      return accept === 'text/csv' ? res.body.text() : res.body.json();
+    };
+    const summed = [
+      'totalRequests',
+      'packs',
+      'totalItems',
+      'totalCost',
+      'costedPacks',
+      'totalBoxes',
+      'totalLeftovers',
+    ];
+    for (const keystem of [...keystems, 'all']) {
+      const totals = (await get(`/api/keydata/${keystem}`)) as Record<string, number>;
+      const query = `from=${from}&to=${to}&interval=day&tz=America/New_York`;
+      const history = (await get(`/api/keydata/${keystem}/history?${query}`)) as {
+        points: Record<string, number>[];
+      };
+      const csv = (await get(`/api/keydata/${keystem}/history?${query}`, 'text/csv')) as string;
+      const [header, ...rows] = csv
+        .trim()
+        .split('\r\n')
+        .map((line) => line.split(','));
+      for (const field of summed) {
+        const column = (header ?? []).indexOf(field);
+        expect(history.points.reduce((a, p) => a + (p[field] ?? 0), 0)).toBeCloseTo(totals[field] ?? NaN, 9);
+        expect(rows.reduce((a, r) => a + Number(r[column]), 0)).toBeCloseTo(totals[field] ?? NaN, 9);
+      }
+    }
   });
 });

@@ -108,3 +108,38 @@ describe('MongoStore upgrade from documents of the previous version', () => {
     });
   });
 });
+
+describe('MongoStore history', () => {
+  it('keeps one small document per keystem-hour, and a TTL index for the retention', async () => {
+    const port = new MingoMongo();
+    const store = new MongoStore({ port, historyRetentionMs: 30 * 24 * 3_600_000 });
+    await store.init();
+    const hour = Date.UTC(2026, 2, 1, 10);
+    await store.applyBatch([
+      packEvent('a', hour + 1),
+      packEvent('a', hour + 2),
+      packEvent('a', hour + 3_600_000),
+    ]);
+    expect(port.hours.docs).toEqual([
+      expect.objectContaining({ _id: `${hour}:a`, keystem: 'a', hour: new Date(hour), totalRequests: 2 }),
+      expect.objectContaining({ _id: `${hour + 3_600_000}:a`, totalRequests: 1 }),
+    ]);
+    expect(port.hours.indexes.get('hours_ttl')).toEqual({
+      key: { hour: 1 },
+      options: { name: 'hours_ttl', expireAfterSeconds: 30 * 24 * 3600 },
+    });
+  });
+
+  it('drops the TTL index when history is kept forever (HISTORY_RETENTION_DAYS=0)', async () => {
+    const port = new MingoMongo();
+    await new MongoStore({ port }).init();
+    expect(port.hours.indexes.get('hours_ttl')?.options.expireAfterSeconds).toBe(400 * 24 * 3600);
+    const forever = new MongoStore({ port, historyRetentionMs: 0 });
+    await forever.init();
+    expect(port.hours.indexes.has('hours_ttl')).toBe(false);
+    expect(port.hours.indexes.has('hours_by_hour')).toBe(true);
+    await forever.applyBatch([packEvent('a', Date.UTC(2000, 0, 1))]);
+    expect(await forever.expireHistory()).toBe(0);
+    expect(port.hours.docs).toHaveLength(1);
+  });
+});
