@@ -17,7 +17,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM toolchain AS build
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.dashboard.json ./
 COPY src ./src
 COPY workers ./workers
 COPY bin ./bin

@@ -61,6 +61,10 @@ const schema = z.object({
   KEEP_ALIVE_TIMEOUT_MS: int(1).default(5_000),
   MAX_CONNECTIONS: int(1).default(10_000),
   METRICS_PORT: int(0, 65535).default(9091),
+  DASHBOARD_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code such as USD or EUR')
+    .default('USD'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -85,6 +85,7 @@ export const ERRORS = {
     message: 'Paccurate did not answer within PACCURATE_TIMEOUT_MS',
   },
   // the proxy's own parts
+  PACPROXY_ERR_DASHBOARD_NOT_BUILT: { status: 503, message: 'the dashboard is not built: run npm run build' },
   PACPROXY_ERR_STATS_UNAVAILABLE: {
     status: 503,
     message: 'statistics are unavailable, so the request was not counted: retry it',

@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { AuthFailures, readAccess } from '../admin/auth';
 import { queueBoard, QUEUE_BOARD_PATH } from '../admin/queue-board';
 import type { Config } from '../config';
+import { dashboardRoutes } from '../dashboard/dashboard-routes';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import { metricsRoute } from '../metrics/metrics-route';
@@ -39,6 +40,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** every shard queue and the dead-letter queue: Bull Board and the queue gauges of /metrics */
   queues?: readonly Queue[];
+  /** the dashboard's built browser files; default dist/dashboard (`npm run build`) */
+  dashboardAssetsDir?: string;
 }
 
 /** The pack routes of each app, for `requestListener`. */
@@ -81,6 +84,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(docsRoutes());
 
   if (deps.store) {
+    // one rule for whoever reads statistics: the keydata API, its history and the dashboard
+    const readGuard = readAccess({
+      mode: deps.config.READ_ACCESS,
+      readToken: deps.config.READ_TOKEN,
+      adminToken: deps.config.ADMIN_TOKEN,
+      keystems,
+      failures,
+    });
     app.use(
       keydataRoutes({
         store: deps.store,
@@ -88,13 +99,15 @@ export function createApp(deps: AppDeps): Express {
         adminToken: deps.config.ADMIN_TOKEN,
         failures,
         keystems,
-        readGuard: readAccess({
-          mode: deps.config.READ_ACCESS,
-          readToken: deps.config.READ_TOKEN,
-          adminToken: deps.config.ADMIN_TOKEN,
-          keystems,
-          failures,
-        }),
+        readGuard,
+      }),
+    );
+    app.use(
+      dashboardRoutes({
+        readGuard,
+        assetsDir: deps.dashboardAssetsDir,
+        flushIntervalMs: deps.config.FLUSH_INTERVAL_MS,
+        currency: deps.config.DASHBOARD_CURRENCY,
       }),
     );
   }

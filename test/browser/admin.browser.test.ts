@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http, { type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
 import { createSimulator, type Simulator } from '../../ops/paccurate-sim/simulator';
 import { testConfig } from '../../src/config';
@@ -19,6 +19,7 @@ import { waitFor } from '../helpers/wait';
 import { openStatsQueues } from '../admin/stats-queues';
 import { listenLocal } from '../helpers/net';
 import { RedisProcess } from '../helpers/redis-server';
+import { launchChromium } from './support/chromium';
 
 /**
  * Bull Board in a real browser (Debian's chromium through playwright-core) against the real
@@ -27,7 +28,6 @@ import { RedisProcess } from '../helpers/redis-server';
  * with its count, shards in numeric order, the last completed jobs, on a page that renders
  * under its CSP and asks nothing of any host but the proxy.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SHARDS = 12;
 const ARTIFACTS = path.join(__dirname, '../artifacts');
 /** docs/bull-board.png, which the README shows, is rewritten only when asked: UPDATE_SCREENSHOTS=1 */
@@ -127,19 +127,7 @@ describe('Bull Board in chromium', () => {
     );
 
     userDataDir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    browser = await launchChromium(userDataDir, {
       httpCredentials: { username: 'operator', password: TOKEN },
       viewport: { width: 1280, height: 800 },
     });
@@ -242,13 +230,9 @@ describe('Bull Board in chromium', () => {
 
   it('works with the credentials in the URL (http://user:token@host/admin/queues)', async () => {
     // a browser without stored credentials: only those of the URL
-    const plain = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    const plainDir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-chromium-'));
+    const context = await launchChromium(plainDir);
     try {
-      const context = await plain.newContext();
       await context.route(
         (url) => url.origin !== baseUrl,
         (route) => {
@@ -266,7 +250,8 @@ describe('Bull Board in chromium', () => {
         .waitFor();
       expect(await page.evaluate('document.URL')).toBe(`${baseUrl}/admin/queues`);
     } finally {
-      await plain.close();
+      await context.close();
+      rmSync(plainDir, { recursive: true, force: true });
     }
   });
 
