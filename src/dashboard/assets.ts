@@ -7,10 +7,13 @@ import path from 'node:path';
  * below beside it: uPlot's prebuilt script and stylesheet, and the page's stylesheet.
  */
 
-/** The folder holding package.json: the same from src/ (tests) and dist/src/ (built). */
+/**
+ * The folder holding package.json: the same from src/ (tests) and dist/src/ (built). The build
+ * also writes a copy to dist/package.json (the service reads its version from it): not that one.
+ */
 function packageRoot(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.basename(dir) !== 'dist' && existsSync(path.join(dir, 'package.json'))) return dir;
     if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
   }
 }

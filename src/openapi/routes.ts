@@ -405,4 +405,5 @@ export const DOCS_ASSETS_PATH = '/docs/assets';
 export const UI_MOUNTS: Readonly<Record<string, string>> = {
   [QUEUE_BOARD_PATH]: "Bull Board, the operators' queue UI (admin token)",
   [DOCS_ASSETS_PATH]: 'the files of the /docs page (Swagger UI)',
+  '/dashboard': 'the statistics page and its files (HTML; the statistics API read rule applies)',
 };

@@ -222,7 +222,7 @@ describe('Bull Board in chromium', () => {
     expect(completed.length).toBeGreaterThanOrEqual(n);
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/admin/queues/queue/${queue}?status=completed`);
-    for (const job of completed) await page.getByText(job.id!, { exact: true }).waitFor();
+    for (const job of completed) await page.getByText(`#${job.id!}`, { exact: true }).waitFor();
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'bull-board.png') });
     await page.close();

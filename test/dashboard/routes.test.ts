@@ -49,7 +49,10 @@ describe('dashboard routes', () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-dashboard-empty-'));
     try {
       const res = await request(appOf(empty)).get('/dashboard').expect(503);
-      expect(res.body).toEqual({ Message: expect.stringMatching(/npm run build/) });
+      expect(res.body).toEqual({
+        Message: expect.stringMatching(/npm run build/),
+        Code: 'PACPROXY_ERR_DASHBOARD_NOT_BUILT',
+      });
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
