@@ -53,7 +53,7 @@ export const NAMED_SCHEMAS = {
   OpenApiDocument: openApiDocumentSchema,
 } as const;
 
-export type SecurityScheme = 'paccurateApiKey' | 'adminBearer' | 'adminBasic';
+export type SecurityScheme = 'paccurateApiKey' | 'adminBearer' | 'adminBasic' | 'readToken';
 
 export const SECURITY_SCHEMES: Record<SecurityScheme, Record<string, string>> = {
   paccurateApiKey: {
@@ -72,6 +72,12 @@ export const SECURITY_SCHEMES: Record<SecurityScheme, Record<string, string>> = 
     type: 'http',
     scheme: 'basic',
     description: 'Basic auth with any user name and ADMIN_TOKEN as the password (for browsers).',
+  },
+  readToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'Only with READ_ACCESS=token: `Authorization: Bearer <READ_TOKEN or ADMIN_TOKEN>` (or either as the basic auth password), or `Authorization: apikey <key>` whose keystem is the one asked for. With READ_ACCESS=open (the default) the statistics need no credentials.',
   },
 };
 
@@ -103,7 +109,7 @@ export interface ApiRoute {
   tag: 'pack' | 'statistics' | 'operations' | 'documentation';
   summary: string;
   description?: string;
-  /** alternatives: any one of these schemes is enough */
+  /** alternatives: any one of these schemes is enough (`readToken` is waived by READ_ACCESS=open) */
   security?: readonly SecurityScheme[];
   pathParams?: z.ZodObject;
   query?: z.ZodObject;
@@ -138,6 +144,13 @@ const packError = (description: string, headers?: Answer['headers']): Answer => 
   body: packProxyErrorBodySchema,
   ...(headers ? { headers } : {}),
 });
+/** The statistics read rule's refusals (READ_ACCESS=token only). */
+const readRefusals: Readonly<Record<string, Answer>> = {
+  '401': error('READ_ACCESS=token and no credentials given', {
+    'WWW-Authenticate': { description: 'the basic auth challenge', required: true, schema: z.string() },
+  }),
+  '403': error('READ_ACCESS=token and these credentials may not read these statistics'),
+};
 const storeUnavailable = error('the statistics store did not answer: retry later');
 const badKeystem = error('the keystem is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
 
@@ -229,11 +242,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     tag: 'statistics',
     summary: 'The keystems with statistics, in order, a page at a time',
     query: pageQuerySchema,
+    security: ['readToken'],
     answers: {
       '200': { description: 'one page', body: keystemPageAnswerSchema, headers: noStore },
       '400': error(
         'limit is not a whole number from 1 to 1000, after is empty or too long, or prefix is not keystem characters',
       ),
+      ...readRefusals,
       '503': storeUnavailable,
     },
   },
@@ -243,8 +258,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     operationId: 'getSummary',
     tag: 'statistics',
     summary: 'The statistics summed across every keystem (computed in the database)',
+    security: ['readToken'],
     answers: {
       '200': { description: 'the summary', body: summaryReportSchema, headers: noStore },
+      ...readRefusals,
       '503': storeUnavailable,
     },
   },
@@ -255,10 +272,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
     tag: 'statistics',
     summary: "One keystem's statistics; averages computed at read from the stored sums",
     pathParams: z.object({ keystem: keystemParamSchema }),
+    security: ['readToken'],
     answers: {
       '200': { description: "the keystem's statistics", body: keystemReportSchema, headers: noStore },
       '400': badKeystem,
       '404': error('nothing recorded for this keystem'),
+      ...readRefusals,
       '503': storeUnavailable,
     },
   },
@@ -269,6 +288,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     tag: 'statistics',
     summary: 'The statistics across keystems over time, a point per hour, day, week or month',
     query: historyQuerySchema,
+    security: ['readToken'],
     answers: {
       '200': {
         description:
@@ -280,6 +300,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       '400': error(
         'a bad instant, from not before to, an unknown interval, format or zone, or more than 5,000 points',
       ),
+      ...readRefusals,
       '503': storeUnavailable,
     },
   },
@@ -291,6 +312,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: "One keystem's statistics over time, a point per hour, day, week or month",
     pathParams: z.object({ keystem: keystemParamSchema }),
     query: historyQuerySchema,
+    security: ['readToken'],
     answers: {
       '200': {
         description: 'every point of the range; CSV with format=csv or Accept: text/csv',
@@ -302,6 +324,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
         'a bad keystem, instant, interval, format or zone; from not before to; more than 5,000 points',
       ),
       '404': error('nothing ever recorded for this keystem'),
+      ...readRefusals,
       '503': storeUnavailable,
     },
   },

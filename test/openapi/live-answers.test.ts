@@ -7,7 +7,7 @@ import { testConfig, type Config } from '../../src/config';
 import { createApp, requestListener } from '../../src/http/app';
 import { createLogger } from '../../src/log/logger';
 import { Metrics } from '../../src/metrics/metrics';
-import type { StatsSink } from '../../src/queue/sink';
+import { MemorySink, type StatsSink } from '../../src/queue/sink';
 import { startProxy, type ProxyRole } from '../../src/roles/proxy-role';
 import { SqliteStore } from '../../src/store/sqlite';
 import { PaccurateClient } from '../../src/upstream/paccurate-client';
@@ -227,6 +227,35 @@ describe('live answers against GET /openapi.json', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
       await upstream.close();
+    }
+  });
+
+  it('answers 401 and 403 as documented on every statistics read when READ_ACCESS=token', async () => {
+    const guarded = testConfig({
+      ADMIN_TOKEN: TOKEN,
+      READ_ACCESS: 'token',
+      READ_TOKEN: 'e2e-read-token-0123',
+    });
+    const server = createServer(
+      requestListener(createApp({ config: guarded, logger, sink: new MemorySink(), store })),
+    );
+    const at = await listenLocal(server);
+    const reads: [string, string][] = [
+      ['/api/keydata', '/api/keydata'],
+      ['/api/keydata/all', '/api/keydata/all'],
+      ['/api/keydata/{keystem}', `/api/keydata/${KEYSTEM}`],
+      ['/api/keydata/all/history', '/api/keydata/all/history'],
+      ['/api/keydata/{keystem}/history', `/api/keydata/${KEYSTEM}/history`],
+    ];
+    try {
+      for (const [route, url] of reads) {
+        await expectAnswer(401, 'GET', route, url, {}, at);
+        await expectAnswer(403, 'GET', route, url, { authorization: 'Bearer not-the-read-token' }, at);
+      }
+      const reader = { authorization: 'Bearer e2e-read-token-0123' };
+      await expectAnswer(200, 'GET', '/api/keydata/all', '/api/keydata/all', reader, at);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
