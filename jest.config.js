@@ -27,7 +27,7 @@ module.exports = {
         '/test/pipeline/',
         '\\.process\\.test\\.ts$',
       ],
-      testTimeout: 10_000,
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/unit-timeout.ts'],
     },
     {
       ...shared,
@@ -35,7 +35,7 @@ module.exports = {
       testMatch: processTests,
       // process tests spawn the compiled roles from dist/: build once before they run
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/process-timeout.ts'],
     },
   ],
 };
