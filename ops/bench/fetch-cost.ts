@@ -91,6 +91,7 @@ const noopWorker: Drain = async (redis) => {
   await new Promise<void>((resolve) => {
     const worker = new Worker(queue, async () => undefined, { connection, prefix, concurrency: 100 });
     worker.on('completed', () => {
+      // an event handler cannot await; the bench waits on `resolve`
       if (++done === JOBS) void worker.close().then(resolve);
     });
   });

@@ -11,5 +11,6 @@ const worker = new Worker(process.env.BENCH_QUEUE ?? 'baseline', async () => und
   concurrency: 100,
 });
 worker.on('error', (err) => process.stderr.write(`${String(err)}\n`));
+// top level of a script: a failure surfaces as an unhandled rejection, which ends the bench
 void worker.waitUntilReady().then(() => process.stdout.write('ready\n'));
 process.on('SIGTERM', () => void worker.close().then(() => process.exit(0)));

@@ -22,7 +22,7 @@ const SAMPLE_SECONDS = 10;
 const WARMUP_SECONDS = Math.min(60, SOAK_SECONDS / 5);
 const CAPACITY_SECONDS = 8;
 const CONNECTIONS = 32;
-/** ±10%: the issue 7 memory target */
+/** ±10%: memory that stays within this of its median after warm-up does not grow under load */
 const TOLERANCE = 0.1;
 
 interface Sample {

@@ -1,7 +1,7 @@
 import { fixed, formatTable } from './lib/table';
 
 /**
- * The issue 20 targets as arithmetic: each measured figure against its baseline from the same
+ * The bench's targets (README "Performance", the targets table) as arithmetic: each measured figure against its baseline from the same
  * run, the ratio, the goal and the verdict. Pure, so the judgement itself is tested.
  */
 

@@ -4,7 +4,7 @@ import { proxyFigures, runProxyBench } from './proxy';
 import { evaluateTargets, printVerdicts } from './target-table';
 
 /**
- * `npm run bench`: the issue 20 targets, each measured against its baseline in the same run on
+ * `npm run bench`: the targets of README "Performance", each measured against its baseline in the same run on
  * this machine. Runs bench:pipeline, then bench:proxy's scenarios (each prints its own tables),
  * then the targets table with PASS/FAIL; exits 1 when a target fails. The memory target has a run of its
  * own (ten minutes): `npm run bench:soak`.

@@ -199,7 +199,7 @@ export class PackFlow {
       await this.options.sink.record(event);
     } catch (err) {
       this.options.logger.error(
-        { route, keystem: stats.usedKeystem, reason: (err as Error).message },
+        { route, keystem: stats.usedKeystem, err },
         'stats event not accepted: answering 503',
       );
       this.send(res, 503, JSON_TYPE, errorBody(route, 503, UNAVAILABLE));

@@ -23,6 +23,7 @@ export function packRoutes(options: PackFlowOptions): PackRoutes {
   const serve = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const route = req.method === 'POST' ? packRouteOf(req.url ?? '') : undefined;
     if (route === undefined) next();
+    // not awaited: node:http has no use for the promise, and handle() never rejects (it answers 500)
     else void flow.handle(route, req, res);
   };
   return Object.assign(serve, { paths: PACK_PATHS });

@@ -17,6 +17,7 @@ export function headersOf(middleware: RequestHandler): Readonly<Record<string, s
     },
   };
   let called = false;
+  // helmet's middleware is synchronous (checked below); its declared return type is not
   void middleware(
     {} as IncomingMessage as never,
     recorder as unknown as ServerResponse as never,

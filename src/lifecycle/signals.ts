@@ -35,6 +35,7 @@ export function stopOnSignal(options: StopOnSignalOptions): void {
     }
     stopping = true;
     logger.info({ signal, timeoutMs: options.timeoutMs }, 'stopping');
+    // a signal handler cannot await; runShutdown never rejects (each step's failure is reported)
     void runShutdown(options.steps(), options.timeoutMs).then((report) => {
       if (report.abandoned.length === 0) {
         logger.info('stopped cleanly');

@@ -135,7 +135,11 @@ export class Outbox {
     this.pendingCount += 1;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      void this.serial(() => this.flushPending());
+      // not awaited: each append waits on its own promise, which flushPending settles; what can
+      // fail after that (sealing a full segment) is logged, and the next flush seals again
+      this.serial(() => this.flushPending()).catch((err: unknown) =>
+        this.opts.logger.error({ err }, 'outbox: sealing a segment failed'),
+      );
     }
     return done;
   }

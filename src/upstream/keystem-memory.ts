@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger';
+import { OutageLog } from '../log/outage-log';
 import { withTimeout } from '../util/with-timeout';
 import { isKeystem } from '../stats/schema';
 import { hashApiKey } from './api-key';
@@ -40,17 +41,19 @@ export class KeystemMemory {
    */
   private readonly local = new Map<string, string>();
   private readonly redis: KeyValueStore | null;
-  private readonly logger: Logger;
   private readonly maxEntries: number;
   private readonly lookupTimeoutMs: number;
-  /** set while Redis fails, so an outage is logged once rather than per request */
-  private failing = false;
+  /** a Redis outage is logged once, not per request */
+  private readonly outage: OutageLog;
 
   constructor(options: KeystemMemoryOptions) {
     this.redis = options.redis;
-    this.logger = options.logger;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.lookupTimeoutMs = options.lookupTimeoutMs ?? 250;
+    this.outage = new OutageLog(options.logger, {
+      down: 'keystem memory: Redis unavailable, using local memory',
+      up: 'keystem memory: Redis available again',
+    });
   }
 
   /** Notes `keystem` as the one last seen for `apiKey`. Never waits, never throws. */
@@ -63,8 +66,8 @@ export class KeystemMemory {
       this.redis.set(KEYSTEM_KEY_PREFIX + hashApiKey(apiKey), keystem),
       this.redis.sadd(SEEN_KEYSTEMS_KEY, keystem),
     ]).then(
-      () => this.recovered(),
-      (err: unknown) => this.failed('set', err),
+      () => this.outage.recovered(),
+      (err: unknown) => this.outage.failed(err, { op: 'set' }),
     );
   }
 
@@ -83,7 +86,7 @@ export class KeystemMemory {
       );
       return member === 1;
     } catch (err) {
-      this.failed('sismember', err);
+      this.outage.failed(err, { op: 'sismember' });
       return true;
     }
   }
@@ -100,13 +103,13 @@ export class KeystemMemory {
         this.lookupTimeoutMs,
         'keystem lookup',
       );
-      this.recovered();
+      this.outage.recovered();
       // an earlier version may have remembered a keystem the API cannot read or delete
       if (!isKeystem(stored)) return UNKNOWN_KEYSTEM;
       this.keep(apiKey, stored);
       return stored;
     } catch (err) {
-      this.failed('get', err);
+      this.outage.failed(err, { op: 'get' });
       return UNKNOWN_KEYSTEM;
     }
   }
@@ -119,20 +122,5 @@ export class KeystemMemory {
       const oldest = this.local.keys().next().value;
       if (oldest !== undefined) this.local.delete(oldest);
     }
-  }
-
-  private failed(op: string, err: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.logger.warn(
-      { op, reason: (err as Error).message },
-      'keystem memory: Redis unavailable, using local memory',
-    );
-  }
-
-  private recovered(): void {
-    if (!this.failing) return;
-    this.failing = false;
-    this.logger.info('keystem memory: Redis available again');
   }
 }

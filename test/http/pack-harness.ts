@@ -1,25 +1,16 @@
 import type { Express } from 'express';
-import { Writable } from 'node:stream';
 import request from 'supertest';
 import { DEFAULT_BEHAVIOR, createSimulator, type Simulator } from '../../ops/paccurate-sim/simulator';
 import { testConfig, type Config } from '../../src/config';
 import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/log/logger';
 import { MemorySink, type StatsSink } from '../../src/queue/sink';
 import type { PackEvent } from '../../src/stats/types';
 import { KeystemMemory, type KeyValueStore } from '../../src/upstream/keystem-memory';
 import { PaccurateClient } from '../../src/upstream/paccurate-client';
+import { LogCapture } from '../helpers/log-capture';
 
-/** Every log line a harness app wrote, as text (to check that no key ever appears). */
-export class LogCapture {
-  readonly lines: string[] = [];
-  readonly stream = new Writable({
-    write: (chunk, _enc, done) => {
-      this.lines.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
-}
+/** the pack tests take their log capture from the harness */
+export { LogCapture };
 
 export interface PackAppOptions {
   /** where Paccurate is (the simulator's url, or a closed port) */
@@ -42,7 +33,7 @@ export interface PackApp {
 
 export function createPackApp(options: PackAppOptions): PackApp {
   const config = testConfig({ PACCURATE_URL: options.paccurateUrl, ...options.config });
-  const logger = createLogger('info', options.logs.stream);
+  const logger = options.logs.logger();
   const memorySink = new MemorySink();
   const upstream = new PaccurateClient({ url: config.PACCURATE_URL, timeoutMs: config.PACCURATE_TIMEOUT_MS });
   const keystems = new KeystemMemory({ redis: options.redis ?? null, logger });

@@ -5,7 +5,6 @@ import path from 'node:path';
 import request from 'supertest';
 import { testConfig } from '../../src/config';
 import { createApp, requestListener } from '../../src/http/app';
-import { createLogger } from '../../src/log/logger';
 import { MemorySink } from '../../src/queue/sink';
 import type { Upstream } from '../../src/upstream/types';
 import { LogCapture, useSimulatedProxy } from './pack-harness';
@@ -86,7 +85,7 @@ describe('a pack request that fails unexpectedly', () => {
   };
   const app = createApp({
     config: testConfig(),
-    logger: createLogger('info', logs.stream),
+    logger: logs.logger(),
     sink: new MemorySink(),
     upstream: broken,
   });
@@ -112,9 +111,13 @@ describe('a pack request that fails unexpectedly', () => {
       code: 500,
       message: 'internal error',
     });
-    const errors = logs.lines.filter((l) => l.includes('unhandled error'));
+    // each is logged as an error with the error itself (its message and stack)
+    const errors = logs.records().filter((r) => r.level === 50);
     expect(errors).toHaveLength(2);
-    expect(errors.join('\n')).toContain('cannot read properties of undefined');
+    for (const { err } of errors) {
+      expect(err).toMatchObject({ type: 'TypeError', message: 'cannot read properties of undefined' });
+      expect((err as { stack?: string }).stack).toContain('TypeError');
+    }
     expect(logs.lines.join('\n')).not.toContain('rest-of-the-key');
   });
 });

@@ -36,7 +36,7 @@ const pipeline: PipelineFigures = {
 
 const verdicts = (rows: ReturnType<typeof evaluateTargets>) => rows.map((r) => [r.ratio, r.verdict]);
 
-describe('the issue 20 targets table', () => {
+describe('the bench targets table', () => {
   it('judges each fast scenario by its ratios to the bare proxy of the same run', () => {
     expect(verdicts(evaluateProxyTargets([fast]))).toEqual([
       ['0.65×', 'PASS'],

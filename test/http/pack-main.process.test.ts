@@ -40,6 +40,17 @@ function startMain(env: Record<string, string>): {
   return { child, output: () => output, exited };
 }
 
+/** The JSON lines of a process's output, parsed (other lines skipped). */
+function logRecords(output: string): Array<Record<string, unknown>> {
+  return output.split('\n').flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
+
 describe('node dist/bin/pacproxy.js', () => {
   let sim: Simulator;
   let redis: RedisProcess;
@@ -64,10 +75,14 @@ describe('node dist/bin/pacproxy.js', () => {
       SHARDS: String(SHARDS),
     });
     try {
-      await waitFor(() => proc.output().includes('pacproxy listening'), {
-        timeoutMs: 20_000,
-        what: 'the proxy to log "pacproxy listening"',
-      });
+      await waitFor(
+        () =>
+          request(`http://127.0.0.1:${port}/readyz`).then(
+            async (res) => (await res.body.dump(), true),
+            () => false,
+          ),
+        { timeoutMs: 20_000, what: 'the proxy to answer on its port' },
+      );
       const res = await request(`http://127.0.0.1:${port}/`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `apikey ${API_KEY}` },
@@ -82,7 +97,10 @@ describe('node dist/bin/pacproxy.js', () => {
         boxTypes: { '0': 1 },
         statusCode: '200',
       });
-      await waitFor(() => proc.output().includes('"pack request"'), { what: 'the request log line' });
+      // the request's log line (the one that could hold a key) is out before the check below
+      await waitFor(() => logRecords(proc.output()).some((r) => r.route === '/' && r.status === 200), {
+        what: 'the request log line',
+      });
       // one process: the workers' metrics are on the proxy's own /metrics (README, Monitoring)
       await waitFor(
         async () => {

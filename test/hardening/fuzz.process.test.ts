@@ -3,7 +3,7 @@ import { CountingProxy } from '../helpers/counting-proxy';
 import { boxesOf, HostileUpstream } from './support/hostile-upstream';
 
 /**
- * Issue 12's property: whatever the client sends and whatever the upstream answers (valid
+ * The hardening property: whatever the client sends and whatever the upstream answers (valid
  * Paccurate shapes with hostile values), the proxy answers every request, with no 5xx but
  * 502/503/504, keeps running, counts every answered request exactly once, and stays bounded.
  */

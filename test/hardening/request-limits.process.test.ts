@@ -6,7 +6,7 @@ import { CountingProxy } from '../helpers/counting-proxy';
 import { waitFor } from '../helpers/wait';
 
 /**
- * Issue 12, items 1 and 8: bodies that cost the proxy more than they should, and clients that
+ * Request limits: bodies that cost the proxy more than they should, and clients that
  * hold connections. Each refused request is answered, says so, and is counted exactly once.
  */
 const fixture = readFileSync(path.join(__dirname, '../fixtures/paccurate-pack-request.json'), 'utf8');

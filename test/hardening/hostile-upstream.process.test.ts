@@ -7,7 +7,7 @@ import { CountingProxy } from '../helpers/counting-proxy';
 import { answerJson, boxesOf, HostileUpstream, packAnswer } from './support/hostile-upstream';
 
 /**
- * Issue 12, items 2 and 7: an upstream that answers huge, out-of-range or odd values. Every
+ * A hostile upstream: one that answers huge, out-of-range or odd values. Every
  * request is answered with a status that says what happened and counted exactly once; what is
  * stored stays readable and deletable, and no event is dead-lettered for its content.
  */

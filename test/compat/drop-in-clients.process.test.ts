@@ -6,7 +6,7 @@ import { STATS_HEADER } from '../../src/http/pack-flow';
 import { CountingProxy } from '../helpers/counting-proxy';
 
 /**
- * Paccurate's own clients pointed at the proxy (issue 19): each request below is byte for byte
+ * Paccurate's own clients pointed at the proxy (a drop-in replacement): each request below is byte for byte
  * what that client sends. Paccurate reads any JSON body whatever its Content-Type, so the proxy
  * must too, and count each request once.
  */

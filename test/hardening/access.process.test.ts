@@ -5,7 +5,7 @@ import { CountingProxy } from '../helpers/counting-proxy';
 import { parseExposition, valueOf } from '../metrics/exposition';
 
 /**
- * Issue 12, item 8 (tokens) and READ_ACCESS: who may read the statistics, how tokens are
+ * Admin and read tokens, and READ_ACCESS: who may read the statistics, how tokens are
  * checked, and what guessing costs.
  */
 const ADMIN_TOKEN = 'access-test-admin-token-0001';
