@@ -21,7 +21,13 @@ export default tseslint.config(
     // Type-aware: a promise nobody awaits or catches fails silently (an unhandled rejection
     // ends the process), and a promise handed where a void callback is expected is never awaited.
     files: ['{src,workers,bin,ops,test}/**/*.ts'],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    // the dashboard's browser code has its own tsconfig (DOM, ES modules)
+    languageOptions: {
+      parserOptions: {
+        project: ['./tsconfig.json', './tsconfig.dashboard.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
