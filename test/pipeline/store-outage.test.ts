@@ -4,6 +4,7 @@ import { parseExposition, valueOf } from '../metrics/exposition';
 import { waitFor } from '../helpers/wait';
 import { keystems, packEvent } from './support/events';
 import { PipelineHarness } from './support/harness';
+import { freePort } from '../helpers/net';
 
 /**
  * Issue #4, test 3: the store refuses writes for ten seconds mid-stream — for real: another
@@ -21,8 +22,9 @@ describe('pipeline: store outage', () => {
 
   it('keeps every event through ten seconds of refused writes', async () => {
     const ks = keystems(20);
-    h.startWorker('worker-a');
-    h.startWorker('worker-b');
+    const metricsPorts = [await freePort(), await freePort()];
+    h.startWorker('worker-a', { METRICS_PORT: String(metricsPorts[0]) });
+    h.startWorker('worker-b', { METRICS_PORT: String(metricsPorts[1]) });
     await h.record(Array.from({ length: 1000 }, (_, i) => packEvent(ks[i % ks.length]!)));
     await waitFor(async () => (await (await h.store()).getSummary()).totalRequests > 0, {
       what: 'the first batches counted',
@@ -53,8 +55,7 @@ describe('pipeline: store outage', () => {
     expect(h.outputs()).toContain('batch applied after retries');
     // the retries are counted on the workers' /metrics (alert PacproxyStoreFlushesFailing)
     let failures = 0;
-    for (const worker of h.processes) {
-      const port = /"port":(\d+)[^\n]*worker metrics listening/.exec(worker.output())?.[1];
+    for (const port of metricsPorts) {
       const res = await request(`http://127.0.0.1:${port}/metrics`);
       failures += valueOf(parseExposition(await res.body.text()), 'pacproxy_flush_failures_total');
     }

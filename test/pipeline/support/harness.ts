@@ -73,8 +73,8 @@ export class PipelineHarness {
 
   private readonly closers: Array<() => Promise<void>> = [];
 
-  startWorker(name: string): NodeProcess {
-    const worker = NodeProcess.worker(name, this.env);
+  startWorker(name: string, env: NodeJS.ProcessEnv = {}): NodeProcess {
+    const worker = NodeProcess.worker(name, { ...this.env, ...env });
     this.processes.push(worker);
     return worker;
   }
