@@ -1,16 +1,14 @@
-import type { CacheResult, PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
+import { UpstreamError } from '../upstream/errors';
+import type { PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
 import type { RequestCache } from './request-cache';
 
 /**
  * The request cache in front of Paccurate, as an Upstream the pack flow uses like the client
  * itself. A hit answers without calling out; its latency is the lookup's and it is marked
- * `cacheHit`, which keeps it out of avgLatency. A miss asks Paccurate and stores what is worth
+ * `cache: 'hit'` (a stats `cacheHit`), which keeps it out of avgLatency. A miss asks Paccurate and stores what is worth
  * reusing. The cache failing only ever turns hits into misses. `close()` closes both.
  */
 export class CachingUpstream implements Upstream {
-  /** how the cache treated each request in flight (read by the flow for its metrics) */
-  private readonly results = new WeakMap<PackRequest, CacheResult>();
-
   constructor(
     private readonly paccurate: Upstream,
     private readonly cache: RequestCache,
@@ -24,18 +22,18 @@ export class CachingUpstream implements Upstream {
     const started = process.hrtime.bigint();
     const hit = await this.cache.get(key, request.json);
     if (hit) {
-      this.results.set(request, 'hit');
       const latencyNs = Number(process.hrtime.bigint() - started);
-      return { ...hit, latencyNs, timeStamp, cacheHit: true };
+      return { ...hit, latencyNs, timeStamp, cache: 'hit' };
     }
-    this.results.set(request, 'miss');
-    const answer = await this.paccurate.pack(request);
+    let answer: UpstreamAnswer;
+    try {
+      answer = { ...(await this.paccurate.pack(request)), cache: 'miss' };
+    } catch (err) {
+      if (err instanceof UpstreamError) err.cache = 'miss';
+      throw err;
+    }
     this.cache.set(key, answer);
     return answer;
-  }
-
-  cacheResultOf(request: PackRequest): CacheResult {
-    return this.results.get(request) ?? 'off';
   }
 
   async close(): Promise<void> {

@@ -44,8 +44,10 @@ export interface AppDeps {
   dashboardAssetsDir?: string;
 }
 
-/** The pack routes of each app, for `requestListener`. */
-const packRoutesOf = new WeakMap<Express, PackRoutes>();
+/** Where an app keeps its pack routes (Express' own app-level store), for `requestListener`. */
+interface AppLocals {
+  packRoutes?: PackRoutes;
+}
 
 /** Builds the Express app. No listening, no connecting: the caller owns lifecycles. */
 export function createApp(deps: AppDeps): Express {
@@ -73,7 +75,7 @@ export function createApp(deps: AppDeps): Express {
       headers: headersOf(securityHeaders),
     });
     app.use(pack);
-    packRoutesOf.set(app, pack);
+    (app.locals as AppLocals).packRoutes = pack;
   }
   app.use(securityHeaders);
 
@@ -136,7 +138,7 @@ export function createApp(deps: AppDeps): Express {
  * allocations in the heap profile); everything else goes through the app as usual.
  */
 export function requestListener(app: Express): RequestListener {
-  const pack = packRoutesOf.get(app);
+  const pack = (app.locals as AppLocals).packRoutes;
   if (!pack) return app;
   return (req, res) => pack(req, res, () => app(req, res));
 }

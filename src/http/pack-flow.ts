@@ -111,7 +111,7 @@ export class PackFlow {
         apiKey,
         err.exchange,
         { requestError: err.requestError, status: err.httpStatus, error: err },
-        this.cacheResultOf(request),
+        err.cache,
       );
     }
   }
@@ -119,10 +119,6 @@ export class PackFlow {
   /** The one place an answer is obtained (the request cache goes in front of the upstream here). */
   private getAnswer(request: PackRequest): Promise<UpstreamAnswer> {
     return this.options.upstream.pack(request);
-  }
-
-  private cacheResultOf(request: PackRequest): CacheResult {
-    return this.options.upstream.cacheResultOf?.(request) ?? 'off';
   }
 
   /** Stats of an answer; its keystem is remembered for the key, or recalled when it has none. */
@@ -135,9 +131,9 @@ export class PackFlow {
       statusCode: String(answer.status),
       latency: answer.latencyNs,
       timeStamp: answer.timeStamp,
-      cacheHit: answer.cacheHit,
+      cacheHit: answer.cache === 'hit',
     };
-    const cache = this.cacheResultOf(request);
+    const { cache } = answer;
     if (answer.status < 400) {
       const stats = packedStats(answer.json, exchange, this.options.boxTypeLimits);
       const checked = packStatsSchema.safeParse(stats);

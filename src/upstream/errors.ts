@@ -1,3 +1,4 @@
+import type { CacheResult } from './types';
 import type { ErrorCode } from '../errors/registry';
 
 /**
@@ -18,6 +19,9 @@ export abstract class UpstreamError extends Error {
   abstract readonly httpStatus: 502 | 504;
   /** true: the request did not get through; false: Paccurate answered, but not usably */
   abstract readonly requestError: boolean;
+
+  /** how the request cache treated the request: a cache in front of the client sets `miss` */
+  cache: CacheResult = 'off';
 
   constructor(
     message: string,

@@ -78,7 +78,7 @@ export class PaccurateClient implements Upstream {
       json: parseAnswer({ status, contentType, body }, this.maxJsonDepth, { status, latencyNs, timeStamp }),
       latencyNs,
       timeStamp,
-      cacheHit: false,
+      cache: 'off',
     };
   }
 

@@ -22,8 +22,8 @@ export interface UpstreamAnswer {
   latencyNs: number;
   /** ISO 8601, when the request was forwarded */
   timeStamp: string;
-  /** answered from the request cache rather than by Paccurate */
-  cacheHit: boolean;
+  /** how the request cache treated the request: `hit` (answered from it, not by Paccurate), `miss`, `off` */
+  cache: CacheResult;
 }
 
 /** How the request cache treated a request: answered it, missed it, or did not apply (off, random). */
@@ -33,7 +33,5 @@ export type CacheResult = 'hit' | 'miss' | 'off';
 export interface Upstream {
   /** Resolves with an answer or rejects with an UpstreamError. */
   pack(request: PackRequest): Promise<UpstreamAnswer>;
-  /** after `pack` (answered or failed): how a cache in front of Paccurate treated the request */
-  cacheResultOf?(request: PackRequest): CacheResult;
   close(): Promise<void>;
 }

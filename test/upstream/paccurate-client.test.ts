@@ -48,7 +48,7 @@ describe('PaccurateClient against the simulator', () => {
     expect(sim.lastRequest?.body.equals(raw)).toBe(true);
     expect(sim.lastRequest?.headers.authorization).toBe(authorization);
     expect(sim.lastRequest?.headers['content-type']).toBe('application/json');
-    expect(answer).toMatchObject({ status: 200, cacheHit: false, json: { usedKeyStem: '6UZlPsHAqp' } });
+    expect(answer).toMatchObject({ status: 200, cache: 'off', json: { usedKeyStem: '6UZlPsHAqp' } });
     expect(answer.contentType).toMatch(/^application\/json/);
     expect(JSON.parse(answer.body.toString())).toEqual(answer.json);
     expect(answer.latencyNs).toBeGreaterThan(0);
