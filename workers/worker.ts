@@ -9,6 +9,8 @@ import type { Metrics } from '../src/metrics/metrics';
 import { createDeadLetterQueue } from '../src/queue/queues';
 import type { StatsStore } from '../src/store/types';
 import { LeaseManager, type ShardOwner } from './lease-manager';
+import { countConsumerEvents } from './consumer-metrics';
+import { logConsumerEvents } from './consumer-log';
 import { ShardConsumer } from './shard-consumer';
 import { StoreHealth, type Readiness } from './store-health';
 
@@ -115,10 +117,11 @@ export class ShardWorker implements ShardOwner {
       lockDurationMs: config.LEASE_TTL_MS,
       // a write outliving the lease may be outlived by the ownership itself
       storeWriteTimeoutMs: config.LEASE_TTL_MS,
-      onCommit: (err) => (err === null ? this.health.committed(shard) : this.health.failed(shard, err)),
-      logger: this.log,
-      metrics,
     });
+    logConsumerEvents(consumer.events, this.log.child({ shard, epoch }));
+    if (metrics) countConsumerEvents(consumer.events, metrics);
+    consumer.events.on('batchCommitted', () => this.health.committed(shard));
+    consumer.events.on('commitFailed', ({ err }) => this.health.failed(shard, err));
     this.consumers.set(shard, consumer);
     consumer.start();
   }

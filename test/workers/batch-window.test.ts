@@ -1,0 +1,102 @@
+import { BatchWindow, type JobSource } from '../../workers/batch-window';
+import type { TakenJob } from '../../workers/job-batches';
+
+/** A queue in memory: `next` answers the oldest waiting job (or null: the idle wait ran out). */
+class FakeSource implements JobSource {
+  readonly waiting: TakenJob[] = [];
+  takes = 0;
+  nexts = 0;
+  private ids = 0;
+
+  add(n: number): void {
+    for (let i = 0; i < n; i++) this.waiting.push({ id: String(++this.ids), name: 'pack', data: {} });
+  }
+  next(): Promise<TakenJob | null> {
+    this.nexts += 1;
+    return Promise.resolve(this.waiting.shift() ?? null);
+  }
+  take(max: number): Promise<TakenJob[]> {
+    this.takes += 1;
+    return Promise.resolve(this.waiting.splice(0, max));
+  }
+}
+
+function windowOn(
+  source: JobSource,
+  opts: { maxJobs?: number; intervalMs?: number; onSleep?: () => void } = {},
+) {
+  return new BatchWindow({
+    source,
+    maxJobs: opts.maxJobs ?? 100,
+    intervalMs: opts.intervalMs ?? 60_000,
+    sleep: () => {
+      opts.onSleep?.();
+      return Promise.resolve();
+    },
+    stopping: () => false,
+  });
+}
+
+describe('BatchWindow', () => {
+  it('answers an empty batch when the idle wait brings nothing', async () => {
+    const source = new FakeSource();
+    expect(await windowOn(source).fill()).toEqual([]);
+    expect(source.nexts).toBe(1);
+  });
+
+  it('fills a batch up to FLUSH_MAX_JOBS, oldest first, and leaves the rest waiting', async () => {
+    const source = new FakeSource();
+    source.add(250);
+    const window = windowOn(source);
+    const batch = await window.fill();
+    expect(batch.map((j) => j.id)).toEqual(Array.from({ length: 100 }, (_, i) => String(i + 1)));
+    expect(source.waiting).toHaveLength(150);
+    // a backlog: the next batch is taken without the idle wait
+    const nexts = source.nexts;
+    expect((await window.fill()).map((j) => j.id)[0]).toBe('101');
+    expect(source.nexts).toBe(nexts);
+  });
+
+  it('flushes a half-full batch as soon as the queue runs dry', async () => {
+    const source = new FakeSource();
+    source.add(60);
+    let sleeps = 0;
+    const batch = await windowOn(source, { onSleep: () => sleeps++ }).fill();
+    expect(batch).toHaveLength(60);
+    expect(sleeps).toBe(0);
+  });
+
+  it('waits within the window for more when a small batch finds the queue dry', async () => {
+    const source = new FakeSource();
+    source.add(3);
+    // jobs arrive while the window waits
+    const batch = await windowOn(source, { onSleep: () => source.add(10) }).fill();
+    expect(batch.length).toBeGreaterThan(3);
+  });
+
+  it('closes the window at FLUSH_INTERVAL_MS however little came', async () => {
+    const source = new FakeSource();
+    source.add(1);
+    // a window already over: the first job goes alone, without another take
+    const batch = await windowOn(source, { intervalMs: -1 }).fill();
+    expect(batch).toHaveLength(1);
+    expect(source.takes).toBe(0);
+  });
+
+  it('closes the window once the consumer stops', async () => {
+    const source = new FakeSource();
+    source.add(1);
+    let stopping = false;
+    const window = new BatchWindow({
+      source,
+      maxJobs: 100,
+      intervalMs: 60_000,
+      sleep: () => {
+        stopping = true;
+        return Promise.resolve();
+      },
+      stopping: () => stopping,
+    });
+    expect(await window.fill()).toHaveLength(1);
+  });
+});
