@@ -1,12 +1,4 @@
-import {
-  emptyMaps,
-  emptyTotals,
-  MAP_FIELDS,
-  ranksAbove,
-  sumsOf,
-  type MapField,
-  type SumField,
-} from '../stats/fold';
+import { emptyMaps, emptyTotals, MAP_FIELDS, sumsOf, type Maps, type SumField } from '../stats/fold';
 import type { Totals } from '../stats/types';
 import type { HourRange } from './types';
 
@@ -15,38 +7,11 @@ import type { HourRange } from './types';
  * one JSON document, and a range's hourly rows folded into one Totals per point.
  */
 
-export type Maps = Pick<Totals, MapField>;
-
-/** Below this, a float sum that a reset took back to zero is zero (and its key goes). */
-const RESIDUE = 1e-9;
-
 export function parseMaps(json: string): Maps {
   const parsed = JSON.parse(json) as Partial<Maps>;
   const maps = emptyMaps();
   for (const m of MAP_FIELDS) Object.assign(maps[m], parsed[m]);
   return maps;
-}
-
-/** Adds (or with sign -1, takes away) `delta`'s maps to `into`'s; answers `into`. */
-export function addMaps(into: Maps, delta: Maps, sign: 1 | -1 = 1): Maps {
-  for (const m of MAP_FIELDS) {
-    const target = into[m];
-    for (const [key, n] of Object.entries(delta[m])) {
-      const next = (Object.hasOwn(target, key) ? (target[key] ?? 0) : 0) + sign * n;
-      if (sign < 0 && Math.abs(next) < RESIDUE) delete target[key];
-      else target[key] = next;
-    }
-  }
-  return into;
-}
-
-/** Adds one Totals to another (sums, maps, max latency); answers whether `delta`'s max won. */
-export function addTotals(into: Totals, delta: Totals): boolean {
-  for (const [f, n] of Object.entries(sumsOf(delta))) into[f as SumField] += n;
-  addMaps(into, delta);
-  if (!ranksAbove(delta.maxLatency, into.maxLatency)) return false;
-  into.maxLatency = { ...delta.maxLatency };
-  return true;
 }
 
 /** One range's sums as the engine computed them (`bucket` is the range's index). */

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  addMaps,
+  addTotals,
   emptyMaps,
   emptyTotals,
   foldBatch,
@@ -16,7 +18,7 @@ import {
 } from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
-import { addMaps, addTotals, parseMaps, pointsOf, type HourPoint, type RangeSums } from './hour-rows';
+import { parseMaps, pointsOf, type HourPoint, type RangeSums } from './hour-rows';
 import { pageOf } from './page';
 import * as sql from './sqlite-sql';
 import {
