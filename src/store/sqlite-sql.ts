@@ -1,13 +1,15 @@
 import { SUM_FIELDS, type SumField } from '../stats/fold';
+import { ENTRY_COLUMNS, ENTRY_VALUE_COLUMNS } from './map-entries';
 import { LIST_FIELDS } from './types';
 
 /**
  * The SQLite schema and statements. The plain sums are one column each, named after their
  * Totals field (totalItems → total_items), so the upserts are generated from SUM_FIELDS.
  *
- * The maps (statusCodes, boxTypes) live in their own table keyed (keystem, map, key) rather
- * than as JSON in the keystem row: an increment is then an additive upsert like every other sum
- * (no read-modify-write of a JSON blob), and the summary sums them with one GROUP BY. The key is
+ * The maps live in their own table keyed (keystem, map, key) rather than as JSON in the keystem
+ * row: an increment is then an additive upsert like every other sum (no read-modify-write of a
+ * JSON blob), and the summary sums them with one GROUP BY; a refId's row carries its four
+ * box-type figures (map-entries.ts), NULL where a map lacks the key. The key is
  * ordered (map, key, keystem) so that GROUP BY map, key streams over the table in key order
  * (no temporary sort: 5x faster with 10,000 keystems); the index by keystem serves a keystem's
  * read and its reset, and does not change when a count is incremented.
@@ -42,6 +44,22 @@ export function addMissingColumns(existing: ReadonlySet<string>): string[] {
 
 export const KEYSTEM_COLUMNS = "SELECT name FROM pragma_table_info('keystems')";
 
+/** The table of map entries before they shared rows: one row per map, key and keystem. */
+export const HAS_KEYSTEM_COUNTS =
+  "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'keystem_counts'";
+
+/** Its rows folded into keystem_entries (a refId's four box-type rows become one), then it goes. */
+export const MIGRATE_KEYSTEM_COUNTS = `INSERT INTO keystem_entries (keystem, map, key, ${ENTRY_VALUE_COLUMNS.join(', ')})
+SELECT keystem, CASE map ${ENTRY_COLUMNS.map((e) => `WHEN '${e.field}' THEN '${e.map}'`).join(' ')} END AS entry_map, key,
+  ${ENTRY_VALUE_COLUMNS.map(
+    (c) =>
+      `SUM(CASE WHEN map IN (${ENTRY_COLUMNS.filter((e) => e.column === c)
+        .map((e) => `'${e.field}'`)
+        .join(', ')}) THEN n END)`,
+  ).join(',\n  ')}
+FROM keystem_counts GROUP BY keystem, entry_map, key;
+DROP TABLE keystem_counts;`;
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS keystems (
   keystem TEXT PRIMARY KEY,
@@ -51,14 +69,17 @@ CREATE TABLE IF NOT EXISTS keystems (
   reset_at INTEGER,
   updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS keystem_counts (
+CREATE TABLE IF NOT EXISTS keystem_entries (
   keystem TEXT NOT NULL,
   map TEXT NOT NULL,
   key TEXT NOT NULL,
-  n INTEGER NOT NULL,
+  n INTEGER,
+  utilization_sum REAL,
+  utilization_count INTEGER,
+  cost REAL,
   PRIMARY KEY (map, key, keystem)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS keystem_counts_by_keystem ON keystem_counts (keystem);
+CREATE INDEX IF NOT EXISTS keystem_entries_by_keystem ON keystem_entries (keystem);
 CREATE TABLE IF NOT EXISTS ledger (
   event_id TEXT PRIMARY KEY,
   applied_at INTEGER NOT NULL
@@ -108,10 +129,13 @@ export const REPLACE_KEYSTEM = `${insertRow}
   reset_at = excluded.reset_at,
   updated_at = excluded.updated_at`;
 
-export const ADD_COUNT = `INSERT INTO keystem_counts (keystem, map, key, n) VALUES (?, ?, ?, ?)
-ON CONFLICT (keystem, map, key) DO UPDATE SET n = n + excluded.n`;
+/** Adds an entry's figures; a NULL on either side (the key not in that map) keeps the other. */
+export const ADD_ENTRY = `INSERT INTO keystem_entries (keystem, map, key, ${ENTRY_VALUE_COLUMNS.join(', ')})
+VALUES (@keystem, @map, @key, ${ENTRY_VALUE_COLUMNS.map((c) => `@${c}`).join(', ')})
+ON CONFLICT (map, key, keystem) DO UPDATE SET
+  ${ENTRY_VALUE_COLUMNS.map((c) => `${c} = COALESCE(${c} + excluded.${c}, ${c}, excluded.${c})`).join(',\n  ')}`;
 
-export const DELETE_COUNTS = 'DELETE FROM keystem_counts WHERE keystem = ?';
+export const DELETE_ENTRIES = 'DELETE FROM keystem_entries WHERE keystem = ?';
 
 export const LEDGER_INSERT = 'INSERT OR IGNORE INTO ledger (event_id, applied_at) VALUES (?, ?)';
 export const LEDGER_EXPIRE = 'DELETE FROM ledger WHERE applied_at < ?';
@@ -123,14 +147,15 @@ const rowFields = `keystem, ${SUM_FIELDS.map((f) => `${column(f)} AS ${f}`).join
   max_latency AS maxLatency, max_latency_at AS maxLatencyAt, updated_at AS updatedAt`;
 
 export const GET_KEYSTEM = `SELECT ${rowFields} FROM keystems WHERE keystem = ? AND total_requests > 0`;
-export const GET_COUNTS = 'SELECT map, key, n FROM keystem_counts WHERE keystem = ? ORDER BY map, key';
+export const GET_ENTRIES = `SELECT map, key, ${ENTRY_VALUE_COLUMNS.join(', ')}
+FROM keystem_entries WHERE keystem = ? ORDER BY map, key`;
 
 export const SUMMARY_SUMS = `SELECT COUNT(*) AS keystems,
   ${SUM_FIELDS.map((f) => `COALESCE(SUM(${column(f)}), 0) AS ${f}`).join(',\n  ')}
 FROM keystems WHERE total_requests > 0`;
 
-export const SUMMARY_COUNTS =
-  'SELECT map, key, SUM(n) AS n FROM keystem_counts GROUP BY map, key ORDER BY map, key';
+export const SUMMARY_ENTRIES = `SELECT map, key, ${ENTRY_VALUE_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}
+FROM keystem_entries GROUP BY map, key ORDER BY map, key`;
 
 export const SUMMARY_MAX_LATENCY = `SELECT keystem, max_latency AS latency, max_latency_at AS timeStamp
 FROM keystems WHERE total_requests > 0

@@ -10,15 +10,14 @@ import {
   hourOf,
   HOUR_MS,
   keystemsOf,
-  MAP_FIELDS,
   sumsOf,
   type HourUpdate,
-  type MapField,
   type SumField,
 } from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
 import { parseMaps, pointsOf, type HourPoint, type RangeSums } from './hour-rows';
+import { entryRowsOf, mapsOfEntries, type EntryRow } from './map-entries';
 import { pageOf } from './page';
 import * as sql from './sqlite-sql';
 import {
@@ -56,19 +55,18 @@ type Row = Record<SumField, number> & {
   maxLatencyAt: string;
   updatedAt: string;
 };
-type CountRow = { map: MapField; key: string; n: number };
 const STATEMENTS = {
   addToKeystem: sql.ADD_TO_KEYSTEM,
   replaceKeystem: sql.REPLACE_KEYSTEM,
-  addCount: sql.ADD_COUNT,
-  deleteCounts: sql.DELETE_COUNTS,
+  addEntry: sql.ADD_ENTRY,
+  deleteEntries: sql.DELETE_ENTRIES,
   ledgerInsert: sql.LEDGER_INSERT,
   ledgerExpire: sql.LEDGER_EXPIRE,
   resetAt: sql.RESET_AT,
   getKeystem: sql.GET_KEYSTEM,
-  getCounts: sql.GET_COUNTS,
+  getEntries: sql.GET_ENTRIES,
   summarySums: sql.SUMMARY_SUMS,
-  summaryCounts: sql.SUMMARY_COUNTS,
+  summaryEntries: sql.SUMMARY_ENTRIES,
   summaryMaxLatency: sql.SUMMARY_MAX_LATENCY,
   summaryHighestAvg: sql.SUMMARY_HIGHEST_AVG,
   listKeystems: sql.LIST_KEYSTEMS,
@@ -98,12 +96,6 @@ function prepare(db: Database.Database): Statements {
   return Object.fromEntries(
     Object.entries(STATEMENTS).map(([name, text]) => [name, db.prepare(text)]),
   ) as Statements;
-}
-
-function mapsOf(rows: readonly CountRow[]): Pick<Totals, MapField> {
-  const maps = emptyMaps();
-  for (const { map, key, n } of rows) maps[map][key] = n;
-  return maps;
 }
 
 const rangesJson = (ranges: readonly HourRange[]) => JSON.stringify(ranges.map((r) => [r.from, r.to]));
@@ -157,6 +149,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       db.exec(sql.SCHEMA);
       const existing = db.prepare(sql.KEYSTEM_COLUMNS).pluck().all() as string[];
       for (const statement of sql.addMissingColumns(new Set(existing))) db.exec(statement);
+      if (db.prepare(sql.HAS_KEYSTEM_COUNTS).get()) db.exec(sql.MIGRATE_KEYSTEM_COUNTS);
     }).immediate();
     this.db = db;
     this.stmts = prepare(db);
@@ -177,7 +170,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       const fold = foldBatch(fresh, lastResets);
       for (const [keystem, { reset, delta }] of fold.updates) {
         if (reset !== undefined) {
-          stmts.deleteCounts.run(keystem);
+          stmts.deleteEntries.run(keystem);
           this.forgetHistory(keystem);
         }
         (reset === undefined ? stmts.addToKeystem : stmts.replaceKeystem).run({
@@ -186,9 +179,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
           resetAt: reset ?? null,
           updatedAt,
         });
-        for (const map of MAP_FIELDS) {
-          for (const [key, n] of Object.entries(delta[map])) stmts.addCount.run(keystem, map, key, n);
-        }
+        for (const row of entryRowsOf(delta)) stmts.addEntry.run({ keystem, ...row });
       }
       this.addHours(fold.hours);
       return { applied: fold.applied, duplicates: events.length - fresh.length, stale: fold.stale };
@@ -230,7 +221,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       return {
         keystem,
         ...sumsOf(row),
-        ...mapsOf(stmts.getCounts.all(keystem) as CountRow[]),
+        ...mapsOfEntries(stmts.getEntries.all(keystem) as EntryRow[]),
         maxLatency: { latency: row.maxLatency, timeStamp: row.maxLatencyAt },
         updatedAt: row.updatedAt,
       };
@@ -247,7 +238,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       return {
         keystems: sums.keystems,
         ...sumsOf(sums),
-        ...mapsOf(stmts.summaryCounts.all() as CountRow[]),
+        ...mapsOfEntries(stmts.summaryEntries.all() as EntryRow[]),
         maxLatency: max
           ? { latency: max.latency, timeStamp: max.timeStamp, usedKeystem: max.keystem }
           : { latency: 0, timeStamp: '', usedKeystem: '' },
