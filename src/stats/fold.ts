@@ -138,25 +138,20 @@ export function addStats(totals: Totals, stats: PackStats): void {
 
 export type Maps = Pick<Totals, MapField>;
 
-/** Below this, a float sum that a reset took back to zero is zero (and its key goes). */
-const RESIDUE = 1e-9;
-
-/** Adds (or with sign -1, takes away) `delta`'s maps to `into`'s; answers `into`. */
-export function addMaps(into: Maps, delta: Maps, sign: 1 | -1 = 1): Maps {
+/** Adds `delta`'s maps to `into`'s (own keys only: a key such as "toString" is data). */
+function addMaps(into: Maps, delta: Maps): void {
   for (const m of MAP_FIELDS) {
     const target = into[m];
-    for (const [key, n] of Object.entries(delta[m])) {
-      const next = (Object.hasOwn(target, key) ? (target[key] ?? 0) : 0) + sign * n;
-      if (sign < 0 && Math.abs(next) < RESIDUE) delete target[key];
-      else target[key] = next;
+    const from = delta[m];
+    for (const key of Object.keys(from)) {
+      target[key] = (Object.hasOwn(target, key) ? (target[key] as number) : 0) + (from[key] as number);
     }
   }
-  return into;
 }
 
 /** Adds one Totals to another (sums, maps, max latency); answers whether `delta`'s max won. */
 export function addTotals(into: Totals, delta: Totals): boolean {
-  for (const [f, n] of Object.entries(sumsOf(delta))) into[f as SumField] += n;
+  for (const f of SUM_FIELDS) into[f] += delta[f];
   addMaps(into, delta);
   if (!ranksAbove(delta.maxLatency, into.maxLatency)) return false;
   into.maxLatency = { ...delta.maxLatency };

@@ -42,14 +42,17 @@ export function entryRowsOf(maps: Maps): EntryRow[] {
   return [...rows.values()].flatMap((byKey) => [...byKey.values()]);
 }
 
+/** A stored row's figures set into the maps of Totals (a row is one key of each of its maps). */
+export function setEntry(maps: Maps, row: EntryRow): void {
+  for (const { field, map, column } of ENTRY_COLUMNS) {
+    const value = row[column];
+    if (row.map === map && value !== null) maps[field][row.key] = value;
+  }
+}
+
 /** Stored rows back as the maps of Totals. */
 export function mapsOfEntries(rows: readonly EntryRow[]): Maps {
   const maps = emptyMaps();
-  for (const row of rows) {
-    for (const { field, map, column } of ENTRY_COLUMNS) {
-      const value = row[column];
-      if (row.map === map && value !== null) maps[field][row.key] = value;
-    }
-  }
+  for (const row of rows) setEntry(maps, row);
   return maps;
 }

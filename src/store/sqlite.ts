@@ -2,9 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  addMaps,
   addTotals,
-  emptyMaps,
   emptyTotals,
   foldBatch,
   hourOf,
@@ -16,7 +14,7 @@ import {
 } from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
-import { parseMaps, pointsOf, type HourPoint, type RangeSums } from './hour-rows';
+import { pointsOf, type HourPoint, type RangeEntry, type RangeSums } from './hour-rows';
 import { entryRowsOf, mapsOfEntries, type EntryRow } from './map-entries';
 import { pageOf } from './page';
 import * as sql from './sqlite-sql';
@@ -70,22 +68,26 @@ const STATEMENTS = {
   summaryMaxLatency: sql.SUMMARY_MAX_LATENCY,
   summaryHighestAvg: sql.SUMMARY_HIGHEST_AVG,
   listKeystems: sql.LIST_KEYSTEMS,
+  hourExists: sql.HOUR_EXISTS,
   addToHour: sql.ADD_TO_HOUR,
-  hourMaps: sql.HOUR_MAPS,
-  allHourMaps: sql.ALL_HOUR_MAPS,
   addToAllHour: sql.ADD_TO_ALL_HOUR,
-  setAllHourMaps: sql.SET_ALL_HOUR_MAPS,
-  keystemHourMaps: sql.KEYSTEM_HOUR_MAPS,
+  addHourEntry: sql.ADD_HOUR_ENTRY,
+  addAllHourEntry: sql.ADD_ALL_HOUR_ENTRY,
+  subtractFromAllHourEntries: sql.SUBTRACT_FROM_ALL_HOUR_ENTRIES,
+  dropEmptyAllHourEntries: sql.DROP_EMPTY_ALL_HOUR_ENTRIES,
   subtractFromAllHours: sql.SUBTRACT_FROM_ALL_HOURS,
   dropEmptyAllHours: sql.DROP_EMPTY_ALL_HOURS,
   replaceAllHourMax: sql.REPLACE_ALL_HOUR_MAX,
   deleteHours: sql.DELETE_HOURS,
+  deleteHourEntries: sql.DELETE_HOUR_ENTRIES,
   expireHours: sql.EXPIRE_HOURS,
   expireAllHours: sql.EXPIRE_ALL_HOURS,
+  expireHourEntries: sql.EXPIRE_HOUR_ENTRIES,
+  expireAllHourEntries: sql.EXPIRE_ALL_HOUR_ENTRIES,
   keystemRangeSums: sql.KEYSTEM_RANGE_SUMS,
-  keystemSpanMaps: sql.KEYSTEM_SPAN_MAPS,
+  keystemRangeEntries: sql.KEYSTEM_RANGE_ENTRIES,
   allRangeSums: sql.ALL_RANGE_SUMS,
-  allSpanMaps: sql.ALL_SPAN_MAPS,
+  allRangeEntries: sql.ALL_RANGE_ENTRIES,
   keystemsPerRange: sql.KEYSTEMS_PER_RANGE,
 };
 
@@ -99,11 +101,6 @@ function prepare(db: Database.Database): Statements {
 }
 
 const rangesJson = (ranges: readonly HourRange[]) => JSON.stringify(ranges.map((r) => [r.from, r.to]));
-
-/** The hours a history read covers: from the first range's start to the last one's end. */
-function spanOf(ranges: readonly HourRange[]): [number, number] {
-  return [ranges[0]?.from ?? 0, ranges.at(-1)?.to ?? 0];
-}
 
 /** A delta's sums and max latency as the upserts' named parameters. */
 function rowOf(delta: Totals) {
@@ -150,6 +147,9 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       const existing = db.prepare(sql.KEYSTEM_COLUMNS).pluck().all() as string[];
       for (const statement of sql.addMissingColumns(new Set(existing))) db.exec(statement);
       if (db.prepare(sql.HAS_KEYSTEM_COUNTS).get()) db.exec(sql.MIGRATE_KEYSTEM_COUNTS);
+      for (const table of db.prepare(sql.HOUR_TABLES_WITH_MAPS).pluck().all() as string[]) {
+        db.exec(sql.MIGRATE_HOUR_MAPS[table] as string);
+      }
     }).immediate();
     this.db = db;
     this.stmts = prepare(db);
@@ -201,6 +201,8 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       .transaction(() => [
         stmts.expireHours.run(before, slice).changes,
         stmts.expireAllHours.run(before, slice).changes,
+        stmts.expireHourEntries.run(before, slice).changes,
+        stmts.expireAllHourEntries.run(before, slice).changes,
       ])
       .immediate();
     this.historyBacklog = removed.some((n) => n === slice);
@@ -260,12 +262,11 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
   async getKeystemHistory(keystem: string, ranges: readonly HourRange[]): Promise<Totals[]> {
     const { db, stmts } = this.ready();
     const json = rangesJson(ranges);
-    const [from, to] = spanOf(ranges);
     return db.transaction(() =>
       pointsOf(
         ranges,
         stmts.keystemRangeSums.all(json, keystem) as RangeSums[],
-        stmts.keystemSpanMaps.raw().all(keystem, from, to) as [number, string][],
+        stmts.keystemRangeEntries.all(json, keystem) as RangeEntry[],
       ).map((p) => p.totals),
     )();
   }
@@ -273,12 +274,11 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
   async getSummaryHistory(ranges: readonly HourRange[]): Promise<SummaryPointTotals[]> {
     const { db, stmts } = this.ready();
     const json = rangesJson(ranges);
-    const [from, to] = spanOf(ranges);
     return db.transaction(() => {
       const points = pointsOf(
         ranges,
         stmts.allRangeSums.all(json) as RangeSums[],
-        stmts.allSpanMaps.raw().all(from, to) as [number, string][],
+        stmts.allRangeEntries.all(json) as RangeEntry[],
       );
       // a point of one hour has its count in its row; a longer one asks which keystems it saw
       if (ranges.some((r) => r.to - r.from > HOUR_MS)) {
@@ -299,20 +299,18 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
   }
 
   /**
-   * A reset's history: the keystem's hours leave the all-keystems hours (maps, sums, presence,
+   * A reset's history: the keystem's hours leave the all-keystems hours (entries, sums, presence,
    * and the max latency where it was theirs), then its rows go. Inside the flush transaction.
    */
   private forgetHistory(keystem: string): void {
     const { stmts } = this.ready();
-    for (const { hour, maps } of stmts.keystemHourMaps.all(keystem) as { hour: number; maps: string }[]) {
-      const all = stmts.allHourMaps.get(hour) as { maps: string } | undefined;
-      if (all)
-        stmts.setAllHourMaps.run(JSON.stringify(addMaps(parseMaps(all.maps), parseMaps(maps), -1)), hour);
-    }
+    stmts.subtractFromAllHourEntries.run(keystem);
+    stmts.dropEmptyAllHourEntries.run();
     stmts.subtractFromAllHours.run(keystem);
     stmts.dropEmptyAllHours.run();
     stmts.replaceAllHourMax.run({ keystem });
     stmts.deleteHours.run(keystem);
+    stmts.deleteHourEntries.run(keystem);
   }
 
   /** A flush's keystem-hours, then the same summed per hour into the all-keystems hours. */
@@ -320,24 +318,17 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     const { stmts } = this.ready();
     const perHour = new Map<number, { delta: Totals; keystems: number; maxLatencyKeystem: string }>();
     for (const { keystem, hour, delta } of hours) {
-      const row = stmts.hourMaps.get(keystem, hour) as { maps: string } | undefined;
-      const maps = addMaps(row ? parseMaps(row.maps) : emptyMaps(), delta);
-      stmts.addToHour.run({ keystem, hour, ...rowOf(delta), maps: JSON.stringify(maps) });
+      const known = stmts.hourExists.get(keystem, hour) !== undefined;
+      stmts.addToHour.run({ keystem, hour, ...rowOf(delta) });
+      for (const row of entryRowsOf(delta)) stmts.addHourEntry.run({ keystem, hour, ...row });
       let all = perHour.get(hour);
       if (!all) perHour.set(hour, (all = { delta: emptyTotals(), keystems: 0, maxLatencyKeystem: '' }));
       if (addTotals(all.delta, delta)) all.maxLatencyKeystem = keystem;
-      if (!row) all.keystems += 1;
+      if (!known) all.keystems += 1;
     }
     for (const [hour, { delta, keystems, maxLatencyKeystem }] of perHour) {
-      const row = stmts.allHourMaps.get(hour) as { maps: string } | undefined;
-      const maps = addMaps(row ? parseMaps(row.maps) : emptyMaps(), delta);
-      stmts.addToAllHour.run({
-        hour,
-        ...rowOf(delta),
-        keystems,
-        maxLatencyKeystem,
-        maps: JSON.stringify(maps),
-      });
+      stmts.addToAllHour.run({ hour, ...rowOf(delta), keystems, maxLatencyKeystem });
+      for (const row of entryRowsOf(delta)) stmts.addAllHourEntry.run({ hour, ...row });
     }
   }
 
