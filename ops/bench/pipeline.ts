@@ -226,7 +226,7 @@ async function preparedStore(file: string): Promise<void> {
       INSERT INTO bench_keystem_flushes VALUES (NEW.keystem, NEW.updated_at, 1)
       ON CONFLICT (keystem, flush) DO UPDATE SET n = n + 1; END;`);
   }
-  for (const table of ['keystems', 'keystem_counts']) {
+  for (const table of ['keystems', 'keystem_entries']) {
     for (const op of ['INSERT', 'UPDATE']) {
       db.exec(`CREATE TRIGGER bench_${table}_${op} AFTER ${op} ON ${table} BEGIN
         INSERT INTO bench_writes VALUES ('${table}', 1) ON CONFLICT (tbl) DO UPDATE SET n = n + 1; END;`);
@@ -250,7 +250,7 @@ function readWrites(file: string): {
   ).n;
   const result = {
     keystems: n('keystems'),
-    counts: n('keystem_counts'),
+    counts: n('keystem_entries'),
     requests,
     maxPerKeystemFlush: maxPerKeystemFlush ?? 0,
   };
@@ -454,7 +454,7 @@ export async function runPipelineBench(): Promise<PipelineBenchResult> {
           'vs BullMQ',
           'flushes',
           'keystem rows/flush',
-          'count rows/flush',
+          'map-entry rows/flush',
           'store total',
         ],
         rows,
@@ -463,7 +463,7 @@ export async function runPipelineBench(): Promise<PipelineBenchResult> {
     const perShard = KEYSTEMS / SHARDS;
     process.stdout.write(
       `(a flush of one shard touches at most ~${fixed(perShard, 1)} keystems here: keystem rows/flush ≤ that means ≤ 1 write per keystem per flush;\n` +
-        ` count rows are the statusCodes/boxTypes entries, one per keystem and key)\n`,
+        ` map-entry rows: one per keystem, map and key, a refId's box-type figures sharing its row)\n`,
     );
     process.stdout.write(
       `most writes to one keystem's row in one flush: ${fixed(one.maxKeystemWritesPerFlush)} (1 worker), ` +

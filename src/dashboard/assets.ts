@@ -1,22 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { packageRoot } from '../package-root';
 
 /**
  * Where the dashboard's browser files are and how they get there. `npm run build` compiles the
  * page's TypeScript (tsconfig.dashboard.json) into DASHBOARD_ASSETS_DIR, then copies the files
  * below beside it: uPlot's prebuilt script and stylesheet, and the page's stylesheet.
  */
-
-/**
- * The folder holding package.json: the same from src/ (tests) and dist/src/ (built). The build
- * also writes a copy to dist/package.json (the service reads its version from it): not that one.
- */
-function packageRoot(from: string): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    if (path.basename(dir) !== 'dist' && existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
-}
 
 const ROOT = packageRoot(__dirname);
 

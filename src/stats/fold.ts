@@ -34,7 +34,9 @@ export type SumField = (typeof SUM_FIELDS)[number];
 
 /** Just the plain sums of a row, document or Totals (0 for a missing one). */
 export function sumsOf(source: Partial<Record<SumField, number>>): Record<SumField, number> {
-  return Object.fromEntries(SUM_FIELDS.map((f) => [f, source[f] ?? 0])) as Record<SumField, number>;
+  const sums = {} as Record<SumField, number>;
+  for (const f of SUM_FIELDS) sums[f] = source[f] ?? 0; // a loop: this runs per aggregate per flush
+  return sums;
 }
 
 /** The maps of Totals, counted per key. */
@@ -51,7 +53,9 @@ export type MapField = (typeof MAP_FIELDS)[number];
 
 /** Every map of Totals, empty. */
 export function emptyMaps(): Pick<Totals, MapField> {
-  return Object.fromEntries(MAP_FIELDS.map((m) => [m, {}])) as Pick<Totals, MapField>;
+  const maps = {} as Pick<Totals, MapField>;
+  for (const m of MAP_FIELDS) maps[m] = {};
+  return maps;
 }
 
 export function emptyTotals(): Totals {
@@ -130,6 +134,28 @@ export function addStats(totals: Totals, stats: PackStats): void {
   totals.latencyCount += 1;
   const candidate = { latency: stats.latency, timeStamp: stats.timeStamp };
   if (ranksAbove(candidate, totals.maxLatency)) totals.maxLatency = candidate;
+}
+
+export type Maps = Pick<Totals, MapField>;
+
+/** Adds `delta`'s maps to `into`'s (own keys only: a key such as "toString" is data). */
+function addMaps(into: Maps, delta: Maps): void {
+  for (const m of MAP_FIELDS) {
+    const target = into[m];
+    const from = delta[m];
+    for (const key of Object.keys(from)) {
+      target[key] = (Object.hasOwn(target, key) ? (target[key] as number) : 0) + (from[key] as number);
+    }
+  }
+}
+
+/** Adds one Totals to another (sums, maps, max latency); answers whether `delta`'s max won. */
+export function addTotals(into: Totals, delta: Totals): boolean {
+  for (const f of SUM_FIELDS) into[f] += delta[f];
+  addMaps(into, delta);
+  if (!ranksAbove(delta.maxLatency, into.maxLatency)) return false;
+  into.maxLatency = { ...delta.maxLatency };
+  return true;
 }
 
 /** Which of a batch's new events take effect, given each keystem's last reset. */
@@ -215,13 +241,23 @@ export interface Fold {
 /** The whole fold of one flush: one admission, summed per keystem and per keystem-hour. */
 export function foldBatch(events: readonly StatsEvent[], lastResets: ReadonlyMap<string, number>): Fold {
   const { resets, fresh, applied, stale } = admit(events, lastResets);
-  const sums = sumBy(fresh, (e) => e.keystem);
   // "hour:keystem": the hour has no colon, so the first one splits the key again
   const hourly = sumBy(fresh, (e) => `${hourOf(e.at)}:${e.keystem}`);
   const hours = [...hourly].map(([key, delta]) => {
     const colon = key.indexOf(':');
     return { hour: Number(key.slice(0, colon)), keystem: key.slice(colon + 1), delta };
   });
+  // each event is folded once: a keystem's delta is the sum of its hours' deltas
+  const sums = new Map<string, Totals>();
+  for (const { keystem, delta } of hours) {
+    const sum = sums.get(keystem);
+    if (sum) addTotals(sum, delta);
+    else {
+      const first = emptyTotals();
+      addTotals(first, delta);
+      sums.set(keystem, first);
+    }
+  }
   const updates = new Map<string, AggregateUpdate>();
   for (const [keystem, at] of resets) {
     updates.set(keystem, { reset: at, delta: sums.get(keystem) ?? emptyTotals() });

@@ -1,53 +1,12 @@
-import {
-  emptyMaps,
-  emptyTotals,
-  MAP_FIELDS,
-  ranksAbove,
-  sumsOf,
-  type MapField,
-  type SumField,
-} from '../stats/fold';
+import { emptyTotals, sumsOf, type SumField } from '../stats/fold';
 import type { Totals } from '../stats/types';
+import { setEntry, type EntryRow } from './map-entries';
 import type { HourRange } from './types';
 
 /**
- * SQLite's history rows in and out of the application (pure): the maps of a keystem-hour as
- * one JSON document, and a range's hourly rows folded into one Totals per point.
+ * SQLite's history rows in and out of the application (pure): the engine's sums and map
+ * entries per range folded into one Totals per point.
  */
-
-export type Maps = Pick<Totals, MapField>;
-
-/** Below this, a float sum that a reset took back to zero is zero (and its key goes). */
-const RESIDUE = 1e-9;
-
-export function parseMaps(json: string): Maps {
-  const parsed = JSON.parse(json) as Partial<Maps>;
-  const maps = emptyMaps();
-  for (const m of MAP_FIELDS) Object.assign(maps[m], parsed[m]);
-  return maps;
-}
-
-/** Adds (or with sign -1, takes away) `delta`'s maps to `into`'s; answers `into`. */
-export function addMaps(into: Maps, delta: Maps, sign: 1 | -1 = 1): Maps {
-  for (const m of MAP_FIELDS) {
-    const target = into[m];
-    for (const [key, n] of Object.entries(delta[m])) {
-      const next = (Object.hasOwn(target, key) ? (target[key] ?? 0) : 0) + sign * n;
-      if (sign < 0 && Math.abs(next) < RESIDUE) delete target[key];
-      else target[key] = next;
-    }
-  }
-  return into;
-}
-
-/** Adds one Totals to another (sums, maps, max latency); answers whether `delta`'s max won. */
-export function addTotals(into: Totals, delta: Totals): boolean {
-  for (const [f, n] of Object.entries(sumsOf(delta))) into[f as SumField] += n;
-  addMaps(into, delta);
-  if (!ranksAbove(delta.maxLatency, into.maxLatency)) return false;
-  into.maxLatency = { ...delta.maxLatency };
-  return true;
-}
 
 /** One range's sums as the engine computed them (`bucket` is the range's index). */
 export type RangeSums = Record<SumField, number> & {
@@ -58,6 +17,9 @@ export type RangeSums = Record<SumField, number> & {
   maxLatencyKeystem: string;
 };
 
+/** One range's map entry as the engine summed it. */
+export type RangeEntry = EntryRow & { bucket: number };
+
 export interface HourPoint {
   totals: Totals;
   /** keystems with traffic: the sum of all_hours' counts (right for points of one hour) */
@@ -65,20 +27,11 @@ export interface HourPoint {
   maxLatencyKeystem: string;
 }
 
-/** `n` added to a map's entry (own keys only: a key such as "toString" is data, not a method). */
-function addEntry(map: Record<string, number>, key: string, n: number): void {
-  map[key] = Object.hasOwn(map, key) ? (map[key] as number) + n : n;
-}
-
-/**
- * The points of contiguous ranges in order: the engine's sums per range, and the maps of each
- * hour ([hour, JSON] rows in hour order) merged into their range — plain loops, since a year of
- * hours is 8,760 rows, read at interval=day within the 50 ms budget.
- */
+/** The points of the ranges in order, from the engine's sums and map entries per range. */
 export function pointsOf(
   ranges: readonly HourRange[],
   sums: readonly RangeSums[],
-  hourMaps: readonly [hour: number, maps: string][],
+  entries: readonly RangeEntry[],
 ): HourPoint[] {
   const points: HourPoint[] = ranges.map(() => ({
     totals: emptyTotals(),
@@ -93,16 +46,9 @@ export function pointsOf(
     point.keystems = row.keystems;
     point.maxLatencyKeystem = row.maxLatencyKeystem;
   }
-  let i = 0;
-  for (const [hour, json] of hourMaps) {
-    while (i < ranges.length && hour >= (ranges[i] as HourRange).to) i++;
-    const point = points[i];
-    if (!point || hour < (ranges[i] as HourRange).from) continue;
-    const maps = JSON.parse(json) as Partial<Maps>;
-    for (const m of MAP_FIELDS) {
-      const from = maps[m];
-      if (from) for (const key of Object.keys(from)) addEntry(point.totals[m], key, from[key] as number);
-    }
+  for (const entry of entries) {
+    const point = points[entry.bucket];
+    if (point) setEntry(point.totals, entry);
   }
   return points;
 }

@@ -1,13 +1,15 @@
 import { SUM_FIELDS, type SumField } from '../stats/fold';
+import { ENTRY_COLUMNS, ENTRY_VALUE_COLUMNS } from './map-entries';
 import { LIST_FIELDS } from './types';
 
 /**
  * The SQLite schema and statements. The plain sums are one column each, named after their
  * Totals field (totalItems → total_items), so the upserts are generated from SUM_FIELDS.
  *
- * The maps (statusCodes, boxTypes) live in their own table keyed (keystem, map, key) rather
- * than as JSON in the keystem row: an increment is then an additive upsert like every other sum
- * (no read-modify-write of a JSON blob), and the summary sums them with one GROUP BY. The key is
+ * The maps live in their own table keyed (keystem, map, key) rather than as JSON in the keystem
+ * row: an increment is then an additive upsert like every other sum (no read-modify-write of a
+ * JSON blob), and the summary sums them with one GROUP BY; a refId's row carries its four
+ * box-type figures (map-entries.ts), NULL where a map lacks the key. The key is
  * ordered (map, key, keystem) so that GROUP BY map, key streams over the table in key order
  * (no temporary sort: 5x faster with 10,000 keystems); the index by keystem serves a keystem's
  * read and its reset, and does not change when a count is incremented.
@@ -42,6 +44,48 @@ export function addMissingColumns(existing: ReadonlySet<string>): string[] {
 
 export const KEYSTEM_COLUMNS = "SELECT name FROM pragma_table_info('keystems')";
 
+const ENTRY_VALUE_SQL = 'n INTEGER, utilization_sum REAL, utilization_count INTEGER, cost REAL';
+const entryValues = ENTRY_VALUE_COLUMNS.join(', ');
+
+/** An old map (a keystem_counts row's map, a JSON document's member) as its entry row's map. */
+const entryMapOf = (old: string) =>
+  `CASE ${old} ${ENTRY_COLUMNS.map((e) => `WHEN '${e.field}' THEN '${e.map}'`).join(' ')} END`;
+
+/** The value columns of entry rows grouped from old (map, value) pairs: NULL where none was. */
+const entryValuesOf = (oldMap: string, oldValue: string) =>
+  ENTRY_VALUE_COLUMNS.map(
+    (c) =>
+      `SUM(CASE WHEN ${oldMap} IN (${ENTRY_COLUMNS.filter((e) => e.column === c)
+        .map((e) => `'${e.field}'`)
+        .join(', ')}) THEN ${oldValue} END)`,
+  ).join(',\n  ');
+
+/** The table of map entries before they shared rows: one row per map, key and keystem. */
+export const HAS_KEYSTEM_COUNTS =
+  "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'keystem_counts'";
+
+/** Its rows folded into keystem_entries (a refId's four box-type rows become one), then it goes. */
+export const MIGRATE_KEYSTEM_COUNTS = `INSERT INTO keystem_entries (keystem, map, key, ${entryValues})
+SELECT keystem, ${entryMapOf('map')} AS entry_map, key, ${entryValuesOf('map', 'n')}
+FROM keystem_counts GROUP BY keystem, entry_map, key;
+DROP TABLE keystem_counts;`;
+
+/** The hour tables before their maps became entry rows: a JSON document in a `maps` column. */
+export const HOUR_TABLES_WITH_MAPS = `SELECT m.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c
+WHERE m.type = 'table' AND m.name IN ('keystem_hours', 'all_hours') AND c.name = 'maps'`;
+
+/** Their documents as entry rows, then the column goes. */
+export const MIGRATE_HOUR_MAPS: Record<string, string> = {
+  keystem_hours: `INSERT INTO keystem_hour_entries (keystem, hour, map, key, ${entryValues})
+SELECT h.keystem, h.hour, ${entryMapOf('m.key')} AS entry_map, e.key, ${entryValuesOf('m.key', 'e.value')}
+FROM keystem_hours AS h, json_each(h.maps) AS m, json_each(m.value) AS e GROUP BY h.keystem, h.hour, entry_map, e.key;
+ALTER TABLE keystem_hours DROP COLUMN maps;`,
+  all_hours: `INSERT INTO all_hour_entries (hour, map, key, ${entryValues})
+SELECT h.hour, ${entryMapOf('m.key')} AS entry_map, e.key, ${entryValuesOf('m.key', 'e.value')}
+FROM all_hours AS h, json_each(h.maps) AS m, json_each(m.value) AS e GROUP BY h.hour, entry_map, e.key;
+ALTER TABLE all_hours DROP COLUMN maps;`,
+};
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS keystems (
   keystem TEXT PRIMARY KEY,
@@ -51,14 +95,14 @@ CREATE TABLE IF NOT EXISTS keystems (
   reset_at INTEGER,
   updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS keystem_counts (
+CREATE TABLE IF NOT EXISTS keystem_entries (
   keystem TEXT NOT NULL,
   map TEXT NOT NULL,
   key TEXT NOT NULL,
-  n INTEGER NOT NULL,
+  ${ENTRY_VALUE_SQL},
   PRIMARY KEY (map, key, keystem)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS keystem_counts_by_keystem ON keystem_counts (keystem);
+CREATE INDEX IF NOT EXISTS keystem_entries_by_keystem ON keystem_entries (keystem);
 CREATE TABLE IF NOT EXISTS ledger (
   event_id TEXT PRIMARY KEY,
   applied_at INTEGER NOT NULL
@@ -70,18 +114,32 @@ CREATE TABLE IF NOT EXISTS keystem_hours (
   ${SUM_FIELDS.map((f) => `${column(f)} ${columnType(f)} NOT NULL`).join(',\n  ')},
   max_latency INTEGER NOT NULL,
   max_latency_at TEXT NOT NULL,
-  maps TEXT NOT NULL,
   PRIMARY KEY (keystem, hour)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS keystem_hours_by_hour ON keystem_hours (hour, keystem);
+CREATE TABLE IF NOT EXISTS keystem_hour_entries (
+  keystem TEXT NOT NULL,
+  hour INTEGER NOT NULL,
+  map TEXT NOT NULL,
+  key TEXT NOT NULL,
+  ${ENTRY_VALUE_SQL},
+  PRIMARY KEY (keystem, hour, map, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keystem_hour_entries_by_hour ON keystem_hour_entries (hour);
 CREATE TABLE IF NOT EXISTS all_hours (
   hour INTEGER PRIMARY KEY,
   ${SUM_FIELDS.map((f) => `${column(f)} ${columnType(f)} NOT NULL`).join(',\n  ')},
   keystems INTEGER NOT NULL,
   max_latency INTEGER NOT NULL,
   max_latency_at TEXT NOT NULL,
-  max_latency_keystem TEXT NOT NULL,
-  maps TEXT NOT NULL
+  max_latency_keystem TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS all_hour_entries (
+  hour INTEGER NOT NULL,
+  map TEXT NOT NULL,
+  key TEXT NOT NULL,
+  ${ENTRY_VALUE_SQL},
+  PRIMARY KEY (hour, map, key)
 ) WITHOUT ROWID;
 `;
 
@@ -108,10 +166,17 @@ export const REPLACE_KEYSTEM = `${insertRow}
   reset_at = excluded.reset_at,
   updated_at = excluded.updated_at`;
 
-export const ADD_COUNT = `INSERT INTO keystem_counts (keystem, map, key, n) VALUES (?, ?, ?, ?)
-ON CONFLICT (keystem, map, key) DO UPDATE SET n = n + excluded.n`;
+/** Adds an entry's figures; a NULL on either side (the key not in that map) keeps the other. */
+const ADD_ENTRY_VALUES = ENTRY_VALUE_COLUMNS.map(
+  (c) => `${c} = COALESCE(${c} + excluded.${c}, ${c}, excluded.${c})`,
+).join(',\n  ');
 
-export const DELETE_COUNTS = 'DELETE FROM keystem_counts WHERE keystem = ?';
+export const ADD_ENTRY = `INSERT INTO keystem_entries (keystem, map, key, ${ENTRY_VALUE_COLUMNS.join(', ')})
+VALUES (@keystem, @map, @key, ${ENTRY_VALUE_COLUMNS.map((c) => `@${c}`).join(', ')})
+ON CONFLICT (map, key, keystem) DO UPDATE SET
+  ${ADD_ENTRY_VALUES}`;
+
+export const DELETE_ENTRIES = 'DELETE FROM keystem_entries WHERE keystem = ?';
 
 export const LEDGER_INSERT = 'INSERT OR IGNORE INTO ledger (event_id, applied_at) VALUES (?, ?)';
 export const LEDGER_EXPIRE = 'DELETE FROM ledger WHERE applied_at < ?';
@@ -123,14 +188,15 @@ const rowFields = `keystem, ${SUM_FIELDS.map((f) => `${column(f)} AS ${f}`).join
   max_latency AS maxLatency, max_latency_at AS maxLatencyAt, updated_at AS updatedAt`;
 
 export const GET_KEYSTEM = `SELECT ${rowFields} FROM keystems WHERE keystem = ? AND total_requests > 0`;
-export const GET_COUNTS = 'SELECT map, key, n FROM keystem_counts WHERE keystem = ? ORDER BY map, key';
+export const GET_ENTRIES = `SELECT map, key, ${ENTRY_VALUE_COLUMNS.join(', ')}
+FROM keystem_entries WHERE keystem = ? ORDER BY map, key`;
 
 export const SUMMARY_SUMS = `SELECT COUNT(*) AS keystems,
   ${SUM_FIELDS.map((f) => `COALESCE(SUM(${column(f)}), 0) AS ${f}`).join(',\n  ')}
 FROM keystems WHERE total_requests > 0`;
 
-export const SUMMARY_COUNTS =
-  'SELECT map, key, SUM(n) AS n FROM keystem_counts GROUP BY map, key ORDER BY map, key';
+export const SUMMARY_ENTRIES = `SELECT map, key, ${ENTRY_VALUE_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}
+FROM keystem_entries GROUP BY map, key ORDER BY map, key`;
 
 export const SUMMARY_MAX_LATENCY = `SELECT keystem, max_latency AS latency, max_latency_at AS timeStamp
 FROM keystems WHERE total_requests > 0
@@ -148,37 +214,55 @@ WHERE total_requests > 0 AND keystem > @after AND keystem >= @prefix AND substr(
 ORDER BY keystem LIMIT @limit`;
 
 /*
- * History. A keystem-hour is one row: its sums as columns, its maps as one JSON document (an
- * hour holds a handful of keys; the flush that owns the keystem reads, adds and writes it in
- * its write transaction). all_hours keeps the same per hour across keystems, so /all/history
- * reads one row per hour whatever the number of keystems; a reset subtracts the keystem's hours.
+ * History. A keystem-hour is one row of sums plus its map entries (keystem_hour_entries, the
+ * same rows as keystem_entries, per hour), so that a read sums both per range in the engine.
+ * all_hours and all_hour_entries keep the same per hour across keystems, so /all/history reads
+ * one row per hour and key whatever the number of keystems; a reset subtracts the keystem's hours.
  */
 
 const sumParams = SUM_FIELDS.map((f) => `@${f}`).join(', ');
 
-export const HOUR_MAPS = 'SELECT maps FROM keystem_hours WHERE keystem = ? AND hour = ?';
+/** Whether the keystem had the hour already (all_hours counts the keystems of each hour). */
+export const HOUR_EXISTS = 'SELECT 1 FROM keystem_hours WHERE keystem = ? AND hour = ?';
 
-export const ADD_TO_HOUR = `INSERT INTO keystem_hours (keystem, hour, ${columns.join(', ')}, max_latency, max_latency_at, maps)
-VALUES (@keystem, @hour, ${sumParams}, @maxLatency, @maxLatencyAt, @maps)
+export const ADD_TO_HOUR = `INSERT INTO keystem_hours (keystem, hour, ${columns.join(', ')}, max_latency, max_latency_at)
+VALUES (@keystem, @hour, ${sumParams}, @maxLatency, @maxLatencyAt)
 ON CONFLICT (keystem, hour) DO UPDATE SET
-  ${ADD_SUMS},
-  maps = excluded.maps`;
+  ${ADD_SUMS}`;
 
-export const ALL_HOUR_MAPS = 'SELECT maps FROM all_hours WHERE hour = ?';
-
-export const ADD_TO_ALL_HOUR = `INSERT INTO all_hours (hour, ${columns.join(', ')}, keystems, max_latency, max_latency_at, max_latency_keystem, maps)
-VALUES (@hour, ${sumParams}, @keystems, @maxLatency, @maxLatencyAt, @maxLatencyKeystem, @maps)
+export const ADD_TO_ALL_HOUR = `INSERT INTO all_hours (hour, ${columns.join(', ')}, keystems, max_latency, max_latency_at, max_latency_keystem)
+VALUES (@hour, ${sumParams}, @keystems, @maxLatency, @maxLatencyAt, @maxLatencyKeystem)
 ON CONFLICT (hour) DO UPDATE SET
   ${ADD_SUMS},
   max_latency_keystem = CASE WHEN (excluded.max_latency, excluded.max_latency_at) > (max_latency, max_latency_at)
     THEN excluded.max_latency_keystem ELSE max_latency_keystem END,
-  keystems = keystems + excluded.keystems,
-  maps = excluded.maps`;
+  keystems = keystems + excluded.keystems`;
 
-export const SET_ALL_HOUR_MAPS = 'UPDATE all_hours SET maps = ? WHERE hour = ?';
+const entryParams = ENTRY_VALUE_COLUMNS.map((c) => `@${c}`).join(', ');
 
-/** A reset, step 1: the keystem's hours, to take their maps out of all_hours. */
-export const KEYSTEM_HOUR_MAPS = 'SELECT hour, maps FROM keystem_hours WHERE keystem = ?';
+export const ADD_HOUR_ENTRY = `INSERT INTO keystem_hour_entries (keystem, hour, map, key, ${entryValues})
+VALUES (@keystem, @hour, @map, @key, ${entryParams})
+ON CONFLICT (keystem, hour, map, key) DO UPDATE SET
+  ${ADD_ENTRY_VALUES}`;
+
+export const ADD_ALL_HOUR_ENTRY = `INSERT INTO all_hour_entries (hour, map, key, ${entryValues})
+VALUES (@hour, @map, @key, ${entryParams})
+ON CONFLICT (hour, map, key) DO UPDATE SET
+  ${ADD_ENTRY_VALUES}`;
+
+/**
+ * A reset, step 1: the keystem's entries out of the all-keystems hours' entries. A figure that
+ * comes to zero goes (it was only this keystem's, up to float residue), and so does a row left
+ * with none.
+ */
+export const SUBTRACT_FROM_ALL_HOUR_ENTRIES = `UPDATE all_hour_entries AS a SET
+  ${ENTRY_VALUE_COLUMNS.map(
+    (c) =>
+      `${c} = CASE WHEN e.${c} IS NULL THEN a.${c} WHEN abs(a.${c} - e.${c}) < 1e-9 THEN NULL ELSE a.${c} - e.${c} END`,
+  ).join(',\n  ')}
+FROM keystem_hour_entries AS e
+WHERE e.keystem = ? AND e.hour = a.hour AND e.map = a.map AND e.key = a.key`;
+export const DROP_EMPTY_ALL_HOUR_ENTRIES = `DELETE FROM all_hour_entries WHERE ${ENTRY_VALUE_COLUMNS.map((c) => `${c} IS NULL`).join(' AND ')}`;
 
 /** Step 2: its sums and its presence out of every hour it had; hours left empty go. */
 export const SUBTRACT_FROM_ALL_HOURS = `UPDATE all_hours SET
@@ -198,12 +282,17 @@ WHERE max_latency_keystem = @keystem`;
 
 /** Step 4: its rows. */
 export const DELETE_HOURS = 'DELETE FROM keystem_hours WHERE keystem = ?';
+export const DELETE_HOUR_ENTRIES = 'DELETE FROM keystem_hour_entries WHERE keystem = ?';
 
 /** Retention, a bounded slice at a time so that a flush never waits long behind it. */
 export const EXPIRE_HOURS = `DELETE FROM keystem_hours WHERE (keystem, hour) IN
   (SELECT keystem, hour FROM keystem_hours WHERE hour < ? ORDER BY hour LIMIT ?)`;
 export const EXPIRE_ALL_HOURS = `DELETE FROM all_hours WHERE hour IN
   (SELECT hour FROM all_hours WHERE hour < ? ORDER BY hour LIMIT ?)`;
+export const EXPIRE_HOUR_ENTRIES = `DELETE FROM keystem_hour_entries WHERE (keystem, hour, map, key) IN
+  (SELECT keystem, hour, map, key FROM keystem_hour_entries WHERE hour < ? ORDER BY hour LIMIT ?)`;
+export const EXPIRE_ALL_HOUR_ENTRIES = `DELETE FROM all_hour_entries WHERE (hour, map, key) IN
+  (SELECT hour, map, key FROM all_hour_entries WHERE hour < ? ORDER BY hour LIMIT ?)`;
 
 /** The ranges of a history read, passed as one JSON array of [from, to] pairs (ms). */
 const RANGES = `WITH b (i, f, t) AS (
@@ -226,10 +315,16 @@ GROUP BY b.i`;
 export const KEYSTEM_RANGE_SUMS = rangeSums('keystem_hours', 'AND h.keystem = ?', 'h.keystem');
 export const ALL_RANGE_SUMS = rangeSums('all_hours', '', 'h.max_latency_keystem');
 
-/** The maps of the hours in a span, in order (merged per range by the application). */
-export const KEYSTEM_SPAN_MAPS = `SELECT hour, maps FROM keystem_hours
-WHERE keystem = ? AND hour >= ? AND hour < ? ORDER BY hour`;
-export const ALL_SPAN_MAPS = 'SELECT hour, maps FROM all_hours WHERE hour >= ? AND hour < ? ORDER BY hour';
+/** Map entries summed per range by the engine, in the rows of keystem_entries plus `bucket`. */
+function rangeEntries(table: string, where: string): string {
+  return `${RANGES}
+SELECT b.i AS bucket, e.map AS map, e.key AS key, ${ENTRY_VALUE_COLUMNS.map((c) => `SUM(e.${c}) AS ${c}`).join(', ')}
+FROM b CROSS JOIN ${table} AS e ON e.hour >= b.f AND e.hour < b.t ${where}
+GROUP BY b.i, e.map, e.key`;
+}
+
+export const KEYSTEM_RANGE_ENTRIES = rangeEntries('keystem_hour_entries', 'AND e.keystem = ?');
+export const ALL_RANGE_ENTRIES = rangeEntries('all_hour_entries', '');
 
 /**
  * Keystems with traffic per point longer than an hour: for each keystem (from its totals row),

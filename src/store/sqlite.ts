@@ -2,21 +2,20 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  emptyMaps,
+  addTotals,
   emptyTotals,
   foldBatch,
   hourOf,
   HOUR_MS,
   keystemsOf,
-  MAP_FIELDS,
   sumsOf,
   type HourUpdate,
-  type MapField,
   type SumField,
 } from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
-import { addMaps, addTotals, parseMaps, pointsOf, type HourPoint, type RangeSums } from './hour-rows';
+import { pointsOf, type HourPoint, type RangeEntry, type RangeSums } from './hour-rows';
+import { entryRowsOf, mapsOfEntries, type EntryRow } from './map-entries';
 import { pageOf } from './page';
 import * as sql from './sqlite-sql';
 import {
@@ -54,38 +53,41 @@ type Row = Record<SumField, number> & {
   maxLatencyAt: string;
   updatedAt: string;
 };
-type CountRow = { map: MapField; key: string; n: number };
 const STATEMENTS = {
   addToKeystem: sql.ADD_TO_KEYSTEM,
   replaceKeystem: sql.REPLACE_KEYSTEM,
-  addCount: sql.ADD_COUNT,
-  deleteCounts: sql.DELETE_COUNTS,
+  addEntry: sql.ADD_ENTRY,
+  deleteEntries: sql.DELETE_ENTRIES,
   ledgerInsert: sql.LEDGER_INSERT,
   ledgerExpire: sql.LEDGER_EXPIRE,
   resetAt: sql.RESET_AT,
   getKeystem: sql.GET_KEYSTEM,
-  getCounts: sql.GET_COUNTS,
+  getEntries: sql.GET_ENTRIES,
   summarySums: sql.SUMMARY_SUMS,
-  summaryCounts: sql.SUMMARY_COUNTS,
+  summaryEntries: sql.SUMMARY_ENTRIES,
   summaryMaxLatency: sql.SUMMARY_MAX_LATENCY,
   summaryHighestAvg: sql.SUMMARY_HIGHEST_AVG,
   listKeystems: sql.LIST_KEYSTEMS,
+  hourExists: sql.HOUR_EXISTS,
   addToHour: sql.ADD_TO_HOUR,
-  hourMaps: sql.HOUR_MAPS,
-  allHourMaps: sql.ALL_HOUR_MAPS,
   addToAllHour: sql.ADD_TO_ALL_HOUR,
-  setAllHourMaps: sql.SET_ALL_HOUR_MAPS,
-  keystemHourMaps: sql.KEYSTEM_HOUR_MAPS,
+  addHourEntry: sql.ADD_HOUR_ENTRY,
+  addAllHourEntry: sql.ADD_ALL_HOUR_ENTRY,
+  subtractFromAllHourEntries: sql.SUBTRACT_FROM_ALL_HOUR_ENTRIES,
+  dropEmptyAllHourEntries: sql.DROP_EMPTY_ALL_HOUR_ENTRIES,
   subtractFromAllHours: sql.SUBTRACT_FROM_ALL_HOURS,
   dropEmptyAllHours: sql.DROP_EMPTY_ALL_HOURS,
   replaceAllHourMax: sql.REPLACE_ALL_HOUR_MAX,
   deleteHours: sql.DELETE_HOURS,
+  deleteHourEntries: sql.DELETE_HOUR_ENTRIES,
   expireHours: sql.EXPIRE_HOURS,
   expireAllHours: sql.EXPIRE_ALL_HOURS,
+  expireHourEntries: sql.EXPIRE_HOUR_ENTRIES,
+  expireAllHourEntries: sql.EXPIRE_ALL_HOUR_ENTRIES,
   keystemRangeSums: sql.KEYSTEM_RANGE_SUMS,
-  keystemSpanMaps: sql.KEYSTEM_SPAN_MAPS,
+  keystemRangeEntries: sql.KEYSTEM_RANGE_ENTRIES,
   allRangeSums: sql.ALL_RANGE_SUMS,
-  allSpanMaps: sql.ALL_SPAN_MAPS,
+  allRangeEntries: sql.ALL_RANGE_ENTRIES,
   keystemsPerRange: sql.KEYSTEMS_PER_RANGE,
 };
 
@@ -98,18 +100,7 @@ function prepare(db: Database.Database): Statements {
   ) as Statements;
 }
 
-function mapsOf(rows: readonly CountRow[]): Pick<Totals, MapField> {
-  const maps = emptyMaps();
-  for (const { map, key, n } of rows) maps[map][key] = n;
-  return maps;
-}
-
 const rangesJson = (ranges: readonly HourRange[]) => JSON.stringify(ranges.map((r) => [r.from, r.to]));
-
-/** The hours a history read covers: from the first range's start to the last one's end. */
-function spanOf(ranges: readonly HourRange[]): [number, number] {
-  return [ranges[0]?.from ?? 0, ranges.at(-1)?.to ?? 0];
-}
 
 /** A delta's sums and max latency as the upserts' named parameters. */
 function rowOf(delta: Totals) {
@@ -155,6 +146,10 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       db.exec(sql.SCHEMA);
       const existing = db.prepare(sql.KEYSTEM_COLUMNS).pluck().all() as string[];
       for (const statement of sql.addMissingColumns(new Set(existing))) db.exec(statement);
+      if (db.prepare(sql.HAS_KEYSTEM_COUNTS).get()) db.exec(sql.MIGRATE_KEYSTEM_COUNTS);
+      for (const table of db.prepare(sql.HOUR_TABLES_WITH_MAPS).pluck().all() as string[]) {
+        db.exec(sql.MIGRATE_HOUR_MAPS[table] as string);
+      }
     }).immediate();
     this.db = db;
     this.stmts = prepare(db);
@@ -175,7 +170,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       const fold = foldBatch(fresh, lastResets);
       for (const [keystem, { reset, delta }] of fold.updates) {
         if (reset !== undefined) {
-          stmts.deleteCounts.run(keystem);
+          stmts.deleteEntries.run(keystem);
           this.forgetHistory(keystem);
         }
         (reset === undefined ? stmts.addToKeystem : stmts.replaceKeystem).run({
@@ -184,9 +179,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
           resetAt: reset ?? null,
           updatedAt,
         });
-        for (const map of MAP_FIELDS) {
-          for (const [key, n] of Object.entries(delta[map])) stmts.addCount.run(keystem, map, key, n);
-        }
+        for (const row of entryRowsOf(delta)) stmts.addEntry.run({ keystem, ...row });
       }
       this.addHours(fold.hours);
       return { applied: fold.applied, duplicates: events.length - fresh.length, stale: fold.stale };
@@ -208,6 +201,8 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       .transaction(() => [
         stmts.expireHours.run(before, slice).changes,
         stmts.expireAllHours.run(before, slice).changes,
+        stmts.expireHourEntries.run(before, slice).changes,
+        stmts.expireAllHourEntries.run(before, slice).changes,
       ])
       .immediate();
     this.historyBacklog = removed.some((n) => n === slice);
@@ -228,7 +223,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       return {
         keystem,
         ...sumsOf(row),
-        ...mapsOf(stmts.getCounts.all(keystem) as CountRow[]),
+        ...mapsOfEntries(stmts.getEntries.all(keystem) as EntryRow[]),
         maxLatency: { latency: row.maxLatency, timeStamp: row.maxLatencyAt },
         updatedAt: row.updatedAt,
       };
@@ -245,7 +240,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       return {
         keystems: sums.keystems,
         ...sumsOf(sums),
-        ...mapsOf(stmts.summaryCounts.all() as CountRow[]),
+        ...mapsOfEntries(stmts.summaryEntries.all() as EntryRow[]),
         maxLatency: max
           ? { latency: max.latency, timeStamp: max.timeStamp, usedKeystem: max.keystem }
           : { latency: 0, timeStamp: '', usedKeystem: '' },
@@ -267,12 +262,11 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
   async getKeystemHistory(keystem: string, ranges: readonly HourRange[]): Promise<Totals[]> {
     const { db, stmts } = this.ready();
     const json = rangesJson(ranges);
-    const [from, to] = spanOf(ranges);
     return db.transaction(() =>
       pointsOf(
         ranges,
         stmts.keystemRangeSums.all(json, keystem) as RangeSums[],
-        stmts.keystemSpanMaps.raw().all(keystem, from, to) as [number, string][],
+        stmts.keystemRangeEntries.all(json, keystem) as RangeEntry[],
       ).map((p) => p.totals),
     )();
   }
@@ -280,12 +274,11 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
   async getSummaryHistory(ranges: readonly HourRange[]): Promise<SummaryPointTotals[]> {
     const { db, stmts } = this.ready();
     const json = rangesJson(ranges);
-    const [from, to] = spanOf(ranges);
     return db.transaction(() => {
       const points = pointsOf(
         ranges,
         stmts.allRangeSums.all(json) as RangeSums[],
-        stmts.allSpanMaps.raw().all(from, to) as [number, string][],
+        stmts.allRangeEntries.all(json) as RangeEntry[],
       );
       // a point of one hour has its count in its row; a longer one asks which keystems it saw
       if (ranges.some((r) => r.to - r.from > HOUR_MS)) {
@@ -306,20 +299,18 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
   }
 
   /**
-   * A reset's history: the keystem's hours leave the all-keystems hours (maps, sums, presence,
+   * A reset's history: the keystem's hours leave the all-keystems hours (entries, sums, presence,
    * and the max latency where it was theirs), then its rows go. Inside the flush transaction.
    */
   private forgetHistory(keystem: string): void {
     const { stmts } = this.ready();
-    for (const { hour, maps } of stmts.keystemHourMaps.all(keystem) as { hour: number; maps: string }[]) {
-      const all = stmts.allHourMaps.get(hour) as { maps: string } | undefined;
-      if (all)
-        stmts.setAllHourMaps.run(JSON.stringify(addMaps(parseMaps(all.maps), parseMaps(maps), -1)), hour);
-    }
+    stmts.subtractFromAllHourEntries.run(keystem);
+    stmts.dropEmptyAllHourEntries.run();
     stmts.subtractFromAllHours.run(keystem);
     stmts.dropEmptyAllHours.run();
     stmts.replaceAllHourMax.run({ keystem });
     stmts.deleteHours.run(keystem);
+    stmts.deleteHourEntries.run(keystem);
   }
 
   /** A flush's keystem-hours, then the same summed per hour into the all-keystems hours. */
@@ -327,24 +318,17 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     const { stmts } = this.ready();
     const perHour = new Map<number, { delta: Totals; keystems: number; maxLatencyKeystem: string }>();
     for (const { keystem, hour, delta } of hours) {
-      const row = stmts.hourMaps.get(keystem, hour) as { maps: string } | undefined;
-      const maps = addMaps(row ? parseMaps(row.maps) : emptyMaps(), delta);
-      stmts.addToHour.run({ keystem, hour, ...rowOf(delta), maps: JSON.stringify(maps) });
+      const known = stmts.hourExists.get(keystem, hour) !== undefined;
+      stmts.addToHour.run({ keystem, hour, ...rowOf(delta) });
+      for (const row of entryRowsOf(delta)) stmts.addHourEntry.run({ keystem, hour, ...row });
       let all = perHour.get(hour);
       if (!all) perHour.set(hour, (all = { delta: emptyTotals(), keystems: 0, maxLatencyKeystem: '' }));
       if (addTotals(all.delta, delta)) all.maxLatencyKeystem = keystem;
-      if (!row) all.keystems += 1;
+      if (!known) all.keystems += 1;
     }
     for (const [hour, { delta, keystems, maxLatencyKeystem }] of perHour) {
-      const row = stmts.allHourMaps.get(hour) as { maps: string } | undefined;
-      const maps = addMaps(row ? parseMaps(row.maps) : emptyMaps(), delta);
-      stmts.addToAllHour.run({
-        hour,
-        ...rowOf(delta),
-        keystems,
-        maxLatencyKeystem,
-        maps: JSON.stringify(maps),
-      });
+      stmts.addToAllHour.run({ hour, ...rowOf(delta), keystems, maxLatencyKeystem });
+      for (const row of entryRowsOf(delta)) stmts.addAllHourEntry.run({ hour, ...row });
     }
   }
 

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { packageRoot } from '../../../src/package-root';
 
 export interface ChildOptions {
   /** shown in errors and tables */
@@ -19,10 +20,7 @@ export interface ChildOptions {
 const OUTPUT_TAIL_BYTES = 8192;
 
 /** The repository root (the folder with package.json), from src or from dist alike. */
-export const REPO_ROOT = ((dir: string): string => {
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-})(__dirname);
+export const REPO_ROOT = packageRoot(__dirname);
 
 /**
  * One process the bench starts and owns: spawned with its env, awaited until `ready()`, stopped
