@@ -1,13 +1,19 @@
 import type { Queue } from 'bullmq';
 import { OutageLog } from '../log/outage-log';
-import { FAULT_HINTS, topologyFaultOf, type RedisClient, type RedisTopologyFault } from './redis';
+import {
+  FAULT_HINTS,
+  topologyFaultOf,
+  waitForReplica,
+  type RedisClient,
+  type RedisTopologyFault,
+} from './redis';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { StatsEvent } from '../stats/types';
 import { withTimeout } from '../util/with-timeout';
 import { encodeJob, jobName } from './event-codec';
 import type { Outbox } from './outbox';
-import { shardOf } from './shard';
+import { shardLayout, shardOf } from './shard';
 import type { DegradedPart, SinkHealth, StatsSink } from './sink';
 
 export interface QueueSinkOptions {
@@ -23,6 +29,11 @@ export interface QueueSinkOptions {
   replayIntervalMs?: number;
   /** the most events one job carries (default 100) */
   maxEventsPerJob?: number;
+  /**
+   * Redis has replicas that may be promoted (Cluster, Sentinel): a job counts as in Redis only
+   * once a replica has it too (waitForReplica), so a master's death loses no accepted event.
+   */
+  replicated?: boolean;
 }
 
 interface Waiting {
@@ -197,8 +208,15 @@ export class QueueSink implements StatsSink {
     );
   }
 
-  private addJob(shard: number, events: readonly StatsEvent[]): Promise<unknown> {
-    return this.queue(shard).add(jobName(events), encodeJob(events));
+  private async addJob(shard: number, events: readonly StatsEvent[]): Promise<void> {
+    await this.queue(shard).add(jobName(events), encodeJob(events));
+    await this.replicate(shard);
+  }
+
+  /** With replicas: until one has the shard's writes so far (see `replicated`). */
+  private async replicate(shard: number): Promise<void> {
+    if (!this.opts.replicated) return;
+    await waitForReplica(this.opts.redis, shardLayout(shard).leaseKey, this.opts.enqueueTimeoutMs);
   }
 
   private queue(shard: number): Queue {
@@ -254,7 +272,9 @@ export class QueueSink implements StatsSink {
           const chunk = list.slice(i, i + this.maxEventsPerJob);
           jobs.push({ name: jobName(chunk), data: encodeJob(chunk) });
         }
-        return this.queue(shard).addBulk(jobs);
+        return this.queue(shard)
+          .addBulk(jobs)
+          .then(() => this.replicate(shard));
       }),
     );
     this.opts.metrics?.eventsEnqueued.inc(events.length);

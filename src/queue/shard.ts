@@ -15,6 +15,23 @@ export function fnv1a32(text: string): number {
   return hash;
 }
 
+/**
+ * The Redis Cluster hash slot of a key (CRC16-XMODEM of its hash tag, or of the whole key, mod
+ * 16384), as Redis computes it: which master holds a shard's keys.
+ */
+export function hashSlotOf(key: string): number {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
+  let crc = 0;
+  for (const byte of Buffer.from(hashed, 'utf8')) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++)
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+}
+
 /** The shard (0 … shards-1) that holds a keystem's events. */
 export function shardOf(keystem: string, shards: number): number {
   if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be ≥ 1, got ${shards}`);

@@ -62,6 +62,8 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
     enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS,
     logger,
     metrics,
+    // a Cluster's or Sentinel's master may die and its replica take over: wait for a replica
+    replicated: typeof options.redis !== 'string' && options.redis.shape !== 'node',
   });
   const paccurate = new PaccurateClient({
     url: config.PACCURATE_URL,

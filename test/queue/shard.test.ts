@@ -1,4 +1,4 @@
-import { DEAD_LETTER, fnv1a32, shardLayout, shardOf } from '../../src/queue/shard';
+import { DEAD_LETTER, fnv1a32, shardLayout, shardOf, hashSlotOf } from '../../src/queue/shard';
 
 describe('shardOf', () => {
   it('is FNV-1a 32 bit (published test vectors)', () => {
@@ -41,5 +41,16 @@ describe('shardLayout', () => {
     });
     expect(shardLayout(4).prefix).not.toBe(s3.prefix);
     expect(DEAD_LETTER.queue).toBe('stats-dead');
+  });
+});
+
+describe('hashSlotOf', () => {
+  it('computes the slots Redis Cluster documents', () => {
+    expect(hashSlotOf('foo')).toBe(12182);
+    expect(hashSlotOf('123456789')).toBe(12739);
+    // a hash tag: only what is between the first { and the next } counts
+    expect(hashSlotOf('{user1000}.following')).toBe(hashSlotOf('user1000'));
+    expect(hashSlotOf('foo{}{bar}')).toBe(8363); // an empty tag: the whole key
+    expect(hashSlotOf('{pacproxy-s3}:lease')).toBe(hashSlotOf('{pacproxy-s3}:stats-3:wait'));
   });
 });
