@@ -2,19 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http, { type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { testConfig } from '../../src/config';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log/logger';
 import { API_ROUTES } from '../../src/openapi/routes';
 import { MemorySink } from '../../src/queue/sink';
 import { listenLocal } from '../helpers/net';
+import { launchChromium } from './support/chromium';
 
 /**
  * GET /docs in a real browser with every other origin cut off (offline): Swagger UI, served by
  * the proxy, renders every route of the document under the page's CSP, without errors.
  */
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('/docs in chromium, offline', () => {
   let server: Server;
@@ -29,18 +29,7 @@ describe('/docs in chromium, offline', () => {
     server = http.createServer(app);
     baseUrl = await listenLocal(server);
     userDataDir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-chromium-docs-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-      viewport: { width: 1280, height: 800 },
-    });
+    browser = await launchChromium(userDataDir, { viewport: { width: 1280, height: 800 } });
     await browser.route(
       (url) => !url.href.startsWith(baseUrl),
       (route) => {
