@@ -19,7 +19,7 @@ import { waitFor } from '../helpers/wait';
 import { openStatsQueues } from '../admin/stats-queues';
 import { listenLocal } from '../helpers/net';
 import { RedisProcess } from '../helpers/redis-server';
-import { launchChromium } from './support/chromium';
+import { launchChromium, watchBrowser } from './support/chromium';
 
 /**
  * Bull Board in a real browser (Debian's chromium through playwright-core) against the real
@@ -132,21 +132,7 @@ describe('Bull Board in chromium', () => {
       viewport: { width: 1280, height: 800 },
     });
     reachable.push(baseUrl);
-    await browser.route(
-      (url) => !reachable.includes(url.origin),
-      (route) => {
-        outside.push(route.request().url());
-        return route.abort();
-      },
-    );
-    await browser.addInitScript(`
-      window.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) =>
-        window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-    `);
-    browser.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
+    await watchBrowser(browser, (url) => reachable.includes(url.origin), { outside, consoleErrors });
   });
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/log/logger';
 import { API_ROUTES } from '../../src/openapi/routes';
 import { MemorySink } from '../../src/queue/sink';
 import { listenLocal } from '../helpers/net';
-import { launchChromium } from './support/chromium';
+import { launchChromium, watchBrowser } from './support/chromium';
 
 /**
  * GET /docs in a real browser with every other origin cut off (offline): Swagger UI, served by
@@ -30,21 +30,7 @@ describe('/docs in chromium, offline', () => {
     baseUrl = await listenLocal(server);
     userDataDir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-chromium-docs-'));
     browser = await launchChromium(userDataDir, { viewport: { width: 1280, height: 800 } });
-    await browser.route(
-      (url) => !url.href.startsWith(baseUrl),
-      (route) => {
-        blocked.push(route.request().url());
-        return route.abort();
-      },
-    );
-    await browser.addInitScript(`
-      window.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) =>
-        window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
-    `);
-    browser.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
+    await watchBrowser(browser, (url) => url.href.startsWith(baseUrl), { outside: blocked, consoleErrors });
   });
   afterAll(async () => {
     await browser?.close();

@@ -23,3 +23,36 @@ export function launchChromium(userDataDir: string, options: ContextOptions = {}
     ...options,
   });
 }
+
+/** What a watched browser saw: requests it was not allowed to make, and console errors. */
+export interface BrowserWatch {
+  outside: string[];
+  consoleErrors: string[];
+}
+
+/**
+ * Cuts off every request `allowed` refuses (recording it), records CSP violations in
+ * `window.__csp` of every page, and collects console errors: what each page test asserts on.
+ */
+export async function watchBrowser(
+  context: BrowserContext,
+  allowed: (url: URL) => boolean,
+  watch: BrowserWatch = { outside: [], consoleErrors: [] },
+): Promise<BrowserWatch> {
+  await context.route(
+    (url) => !allowed(url),
+    (route) => {
+      watch.outside.push(route.request().url());
+      return route.abort();
+    },
+  );
+  await context.addInitScript(`
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+  `);
+  context.on('console', (m) => {
+    if (m.type() === 'error') watch.consoleErrors.push(m.text());
+  });
+  return watch;
+}
