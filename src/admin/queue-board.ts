@@ -3,10 +3,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Router } from 'express';
-import helmet from 'helmet';
 import { KEEP_COMPLETED_JOBS } from '../queue/queues';
 import { DEAD_LETTER } from '../queue/shard';
 import { requireAdmin, type AuthFailures } from './auth';
+import { sameOriginPageCsp } from '../http/security-headers';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
@@ -17,31 +17,6 @@ export interface QueueBoardOptions {
   /** failed authentications, shared across the app's guards */
   failures?: AuthFailures;
 }
-
-/**
- * The Content-Security-Policy of the board's pages, replacing the app-wide helmet default.
- * The board is a React bundle served from its own origin; what it needs beyond 'self':
- * inline styles (its loading screen and its components set style attributes) and `data:`
- * images. Nothing leaves the proxy's origin: the Google Fonts link of its index page is taken
- * out (the system font stands in). No inline or eval'd script is allowed.
- * `upgrade-insecure-requests` is left out: operators often reach the board over plain http
- * inside the cluster, where it would break every script and API call of the page.
- */
-const boardCsp = helmet.contentSecurityPolicy({
-  useDefaults: false,
-  directives: {
-    defaultSrc: ["'self'"],
-    baseUri: ["'self'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'", "'unsafe-inline'"],
-    fontSrc: ["'self'", 'data:'],
-    imgSrc: ["'self'", 'data:'],
-    connectSrc: ["'self'"],
-    objectSrc: ["'none'"],
-    frameAncestors: ["'none'"],
-    formAction: ["'self'"],
-  },
-});
 
 /**
  * A page opened as http://user:token@host/admin/queues keeps the credentials in its document
@@ -135,7 +110,7 @@ export function queueBoard(options: QueueBoardOptions): Router {
   const board = serverAdapter.getRouter() as express.Express;
   localiseRenderedPages(board);
   const router = express.Router();
-  router.use(requireAdmin(options.adminToken, options.failures), boardCsp);
+  router.use(requireAdmin(options.adminToken, options.failures), sameOriginPageCsp);
   router.get(`/${CREDENTIALS_SCRIPT}`, (_req, res) => {
     res.type('text/javascript').send(credentialsScript);
   });

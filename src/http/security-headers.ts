@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
+import helmet from 'helmet';
 
 /**
  * The headers a header-only middleware (helmet) sets, captured once by running it against a
@@ -26,3 +27,25 @@ export function headersOf(middleware: RequestHandler): Readonly<Record<string, s
   if (!called) throw new Error('the middleware did not finish synchronously: its headers cannot be captured');
   return Object.freeze(headers);
 }
+
+/**
+ * The Content-Security-Policy of the UI pages the proxy serves itself (/docs, Bull Board): their
+ * bundles set style attributes and use `data:` images and fonts; everything comes from this
+ * origin; no inline or eval'd script. No `upgrade-insecure-requests`: operators often open these
+ * pages over plain http inside a cluster, where it would break every script and API call.
+ */
+export const sameOriginPageCsp: RequestHandler = helmet.contentSecurityPolicy({
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    baseUri: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    fontSrc: ["'self'", 'data:'],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    frameAncestors: ["'none'"],
+    formAction: ["'self'"],
+  },
+});

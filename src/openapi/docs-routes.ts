@@ -1,8 +1,8 @@
 import express, { Router } from 'express';
-import helmet from 'helmet';
 import path from 'node:path';
 import { openApiDocument } from './document';
 import { DOCS_ASSETS_PATH } from './routes';
+import { sameOriginPageCsp } from '../http/security-headers';
 
 /** The Swagger UI files /docs needs, served by the proxy itself: no CDN, works offline. */
 const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -35,26 +35,6 @@ const START_SCRIPT = `window.ui = SwaggerUIBundle({
 });
 `;
 
-/**
- * The page's Content-Security-Policy: Swagger UI sets style attributes and draws icons as
- * `data:` images; "Try it out" calls this same origin. No inline or eval'd script, no other
- * origin. No `upgrade-insecure-requests`: the page is often read over plain http inside a cluster.
- */
-const docsCsp = helmet.contentSecurityPolicy({
-  useDefaults: false,
-  directives: {
-    defaultSrc: ["'self'"],
-    baseUri: ["'self'"],
-    scriptSrc: ["'self'"],
-    styleSrc: ["'self'", "'unsafe-inline'"],
-    imgSrc: ["'self'", 'data:'],
-    connectSrc: ["'self'"],
-    objectSrc: ["'none'"],
-    frameAncestors: ["'none'"],
-    formAction: ["'self'"],
-  },
-});
-
 /** The document as served: built on first request, once per process (it never changes). */
 let documentJson: string | undefined;
 
@@ -65,7 +45,7 @@ export function docsRoutes(): Router {
     documentJson ??= JSON.stringify(openApiDocument());
     res.type('application/json').send(documentJson);
   });
-  router.get('/docs', docsCsp, (_req, res) => {
+  router.get('/docs', sameOriginPageCsp, (_req, res) => {
     res.type('html').send(DOCS_PAGE);
   });
   router.get(`${DOCS_ASSETS_PATH}/start.js`, (_req, res) => {
