@@ -5,7 +5,7 @@ import type { StatsSink } from '../queue/sink';
 import { newEventId } from '../stats/event-id';
 import { errorReasonOf, usedKeyStemOf, type BoxTypeLimits } from '../stats/paccurate';
 import { failedStats, packedStats } from '../stats/request-stats';
-import { issuesOf, packStatsSchema } from '../stats/schema';
+import { statsProblems } from '../stats/schema';
 import type { PackStats } from '../stats/types';
 import { apiKeyOf } from '../upstream/api-key';
 import { UpstreamError } from '../upstream/errors';
@@ -136,8 +136,8 @@ export class PackFlow {
     const { cache } = answer;
     if (answer.status < 400) {
       const stats = packedStats(answer.json, exchange, this.options.boxTypeLimits);
-      const checked = packStatsSchema.safeParse(stats);
-      if (checked.success) return { stats, answer, status: answer.status, cache };
+      const problems = statsProblems(stats);
+      if (problems === null) return { stats, answer, status: answer.status, cache };
       // what the worker would dead-letter is refused here, while the client can still be told
       return {
         stats: failedStats(exchange, { requestError: false, errorResponse: true }),
@@ -145,7 +145,7 @@ export class PackFlow {
         status: 502,
         error: {
           code: 'PACPROXY_ERR_UPSTREAM_BAD_ANSWER' satisfies ErrorCode,
-          message: `Paccurate answered ${answer.status} with values out of range (${issuesOf(checked.error)})`,
+          message: `Paccurate answered ${answer.status} with values out of range (${problems})`,
         },
       };
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compiledCheck } from './compiled-check';
 import { sanitizeKey } from './keys';
 
 /**
@@ -111,4 +112,17 @@ export function issuesOf(error: z.ZodError): string {
     .slice(0, 3)
     .map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`)
     .join('; ');
+}
+
+const statsInCurrentShape = compiledCheck(packStatsSchema);
+
+/**
+ * Why per-request statistics do not fit the schema, or null when they do: the compiled check
+ * accepts the proxy's own statistics at once; zod looks again only to accept an older shape or
+ * to say what is wrong.
+ */
+export function statsProblems(stats: unknown): string | null {
+  if (statsInCurrentShape(stats)) return null;
+  const parsed = packStatsSchema.safeParse(stats);
+  return parsed.success ? null : issuesOf(parsed.error);
 }

@@ -29,6 +29,13 @@ describe('event codec', () => {
     }
   });
 
+  it('uses an event of this version as it came (the compiled check), without a copy', () => {
+    for (const event of [packEvent('abcdefghij'), resetEvent('abcdefghij')]) {
+      const data: unknown = JSON.parse(JSON.stringify(event));
+      expect(decodeEvent(data)).toBe(data);
+    }
+  });
+
   it('keeps the good events of a job and names each bad one', () => {
     const good = packEvent('abcdefghij');
     const bad = { ...packEvent('abcdefghij'), at: -1 };
