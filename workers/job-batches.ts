@@ -1,8 +1,10 @@
 import type { RedisClient } from '../src/queue/redis';
+import { luaScript } from '../src/util/lua-script';
 
 /**
  * Redis-side batch operations on one BullMQ queue: take up to N waiting jobs into `active`
- * (locked by a token), and complete a set of locked jobs, each in ONE Lua script call.
+ * (locked by a token), and complete a set of locked jobs, each in ONE Lua script call
+ * (lua/take-jobs-1.lua, lua/complete-jobs-1.lua).
  *
  * Why: BullMQ moves jobs one script call at a time (moveToActive, moveToFinished), and Redis
  * spends ~60 µs of Lua per call whatever the script does — more than everything else a stats
@@ -15,97 +17,8 @@ import type { RedisClient } from '../src/queue/redis';
  * of a batch stays BullMQ's own blocking fetch, which handles everything.
  */
 
-/**
- * KEYS: wait, active, events, meta, marker. ARGV: job key prefix, timestamp, token,
- * lockDuration (ms), worker name, max jobs.
- * Answers a flat array: id, name, data of each job taken, oldest first.
- */
-const TAKE_JOBS = `
-local waitKey, activeKey, eventsKey, metaKey, markerKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local prefix, timestamp, token, lockDuration, workerName = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local max = tonumber(ARGV[6])
-local meta = redis.call("HMGET", metaKey, "paused", "concurrency")
-if meta[1] then return {} end
-if meta[2] then
-  max = math.min(max, tonumber(meta[2]) - redis.call("LLEN", activeKey))
-end
-local taken = {}
-while max > 0 do
-  local jobId = redis.call("RPOPLPUSH", waitKey, activeKey)
-  if not jobId then break end
-  if string.sub(jobId, 1, 2) == "0:" then
-    -- a v4-style marker in the wait list, not a job
-    redis.call("LREM", activeKey, 1, jobId)
-  else
-    local jobKey = prefix .. jobId
-    redis.call("SET", jobKey .. ":lock", token, "PX", lockDuration)
-    redis.call("XADD", eventsKey, "*", "event", "active", "jobId", jobId, "prev", "waiting")
-    redis.call("HSET", jobKey, "processedOn", timestamp, "pb", workerName)
-    redis.call("HINCRBY", jobKey, "ats", 1)
-    local fields = redis.call("HMGET", jobKey, "name", "data")
-    taken[#taken + 1] = jobId
-    taken[#taken + 1] = fields[1] or ""
-    taken[#taken + 1] = fields[2] or ""
-    max = max - 1
-  end
-end
-if #taken > 0 then redis.call("ZADD", markerKey, 0, "0") end
-return taken
-`;
-
-/**
- * KEYS: wait, active, events, meta, stalled, completed. ARGV: job key prefix, timestamp, token,
- * completed jobs to keep, job ids…
- * Answers one code per job, as moveToFinished does: 0 completed, -1 no such job, -2 lock
- * missing, -6 lock held by another token, -3 not active.
- */
-const COMPLETE_JOBS = `
-local waitKey, activeKey, eventsKey, metaKey, stalledKey, completedKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local prefix, timestamp, token, keep = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local maxEvents = redis.call("HGET", metaKey, "opts.maxLenEvents") or 10000
-redis.call("XTRIM", eventsKey, "MAXLEN", "~", maxEvents)
-local codes = {}
-for i = 5, #ARGV do
-  local jobId = ARGV[i]
-  local jobKey = prefix .. jobId
-  local code = 0
-  if redis.call("EXISTS", jobKey) == 0 then
-    code = -1
-  else
-    local lock = redis.call("GET", jobKey .. ":lock")
-    if lock ~= token then
-      code = lock and -6 or -2
-    else
-      redis.call("DEL", jobKey .. ":lock")
-      redis.call("SREM", stalledKey, jobId)
-      if redis.call("LREM", activeKey, -1, jobId) < 1 then
-        code = -3
-      else
-        redis.call("HINCRBY", jobKey, "atm", 1)
-        redis.call("HSET", jobKey, "returnvalue", "null", "finishedOn", timestamp)
-        redis.call("ZADD", completedKey, timestamp, jobId)
-        redis.call("XADD", eventsKey, "*", "event", "completed", "jobId", jobId,
-          "returnvalue", "null", "prev", "active")
-      end
-    end
-  end
-  codes[#codes + 1] = code
-end
--- keep the newest completed jobs, as removeOnComplete { count } does: one DEL per job dropped,
--- as many as this call completed once the set is full (what removing each job on completion cost)
-local excess = redis.call("ZCARD", completedKey) - keep
-if excess > 0 then
-  for _, oldId in ipairs(redis.call("ZRANGE", completedKey, 0, excess - 1)) do
-    redis.call("DEL", prefix .. oldId, prefix .. oldId .. ":logs")
-  end
-  redis.call("ZREMRANGEBYRANK", completedKey, 0, excess - 1)
-end
-if redis.call("LLEN", waitKey) == 0 and redis.call("LLEN", activeKey) == 0 then
-  redis.call("XADD", eventsKey, "*", "event", "drained")
-end
-return codes
-`;
+const TAKE_JOBS = luaScript(__dirname, 'take-jobs-1.lua');
+const COMPLETE_JOBS = luaScript(__dirname, 'complete-jobs-1.lua');
 
 /**
  * Jobs per script call: a script blocks Redis while it runs (~5–10 µs a job), so a batch of a

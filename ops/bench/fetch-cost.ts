@@ -1,6 +1,8 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import { encodeJob, jobName } from '../../src/queue/event-codec';
+import { JobAdds } from '../../src/queue/job-adds';
 import { createShardQueues, KEEP_COMPLETED_JOBS } from '../../src/queue/queues';
 import { shardLayout } from '../../src/queue/shard';
 import { JobBatches } from '../../workers/job-batches';
@@ -12,7 +14,9 @@ import { packEvent } from './pipeline';
 /**
  * `node dist/ops/bench/fetch-cost.js`: Redis CPU (INFO cpu, so other load on the machine
  * matters little) to add JOBS jobs of EVENTS_PER_JOB events, and to take and complete them
- * three ways:
+ * three ways, after adding them one of three ways (BullMQ's Queue.addBulk, and
+ * src/queue/job-adds.ts one job per call as the producer does, or many per call as its outbox
+ * replay does), taking turns:
  * BullMQ's own API as a batching consumer would use it (getNextJob, then moveToCompleted per
  * job, as the store commit comes between), workers/job-batches.ts (a few hundred jobs per
  * script call), and BullMQ's no-op Worker (fetch and complete in one script per job), for the
@@ -99,6 +103,25 @@ const noopWorker: Drain = async (redis) => {
   return done;
 };
 
+/** Adds the jobs to the queue, one of the ways compared. */
+type Fill = (queue: Queue, redis: Redis, jobs: Array<{ name: string; data: unknown }>) => Promise<unknown>;
+
+const fills: Array<[string, Fill]> = [
+  ['Queue.addBulk (one BullMQ add script per job)', (queue, _redis, jobs) => queue.addBulk(jobs)],
+  [
+    'src/queue/job-adds.ts, one job per call (the producer)',
+    (queue, redis, jobs) => {
+      const adds = new JobAdds(redis, queue);
+      return Promise.all(jobs.map((job) => adds.add([{ name: job.name, data: JSON.stringify(job.data) }])));
+    },
+  ],
+  [
+    'src/queue/job-adds.ts, 50 jobs per call (outbox replay)',
+    (queue, redis, jobs) =>
+      new JobAdds(redis, queue).add(jobs.map((job) => ({ name: job.name, data: JSON.stringify(job.data) }))),
+  ],
+];
+
 async function main(): Promise<void> {
   const server = await PrivateRedis.start();
   const redis = new Redis(server.url, { maxRetriesPerRequest: null });
@@ -110,35 +133,36 @@ async function main(): Promise<void> {
       ["BullMQ's no-op Worker", noopWorker],
     ];
     const best = ways.map(() => Infinity);
-    let bestAdd = Infinity;
+    const bestAdd = fills.map(() => Infinity);
     for (let round = 0; round < 3; round++) {
       for (const [i, [, drain]] of ways.entries()) {
+        const f = (round + i) % fills.length; // each add way fills before each drain once
         const beforeAdd = await redisCpuSeconds(redis);
         for (let n = 0; n < JOBS; n += 500) {
           const jobs = Array.from({ length: Math.min(500, JOBS - n) }, () => {
             const events = Array.from({ length: EVENTS_PER_JOB }, () => packEvent('bench-0000'));
             return { name: jobName(events), data: encodeJob(events) };
           });
-          await queue.addBulk(jobs);
+          await fills[f]![1](queue, redis, jobs);
         }
         const before = await redisCpuSeconds(redis);
-        bestAdd = Math.min(bestAdd, ((before - beforeAdd) * 1e6) / JOBS);
+        bestAdd[f] = Math.min(bestAdd[f]!, ((before - beforeAdd) * 1e6) / JOBS);
         const done = await drain(redis);
         best[i] = Math.min(best[i]!, (((await redisCpuSeconds(redis)) - before) * 1e6) / Math.max(done, 1));
       }
     }
     console.log(
-      `Redis CPU to take and complete ${JOBS} jobs of ${EVENTS_PER_JOB} events (best of 3 rounds)\n`,
+      `Redis CPU to add, take and complete ${JOBS} jobs of ${EVENTS_PER_JOB} events (best of 3 rounds)\n`,
     );
     console.log(
       formatTable(
         ['step', 'µs per job', 'µs per event'],
         [
-          [
-            'add (the producer: Queue.addBulk, one add script per job)',
-            fixed(bestAdd, 1),
-            fixed(bestAdd / EVENTS_PER_JOB, 1),
-          ],
+          ...fills.map(([name], i) => [
+            `add: ${name}`,
+            fixed(bestAdd[i], 1),
+            fixed(bestAdd[i]! / EVENTS_PER_JOB, 1),
+          ]),
           ...ways.map(([name], i) => [
             `take + complete: ${name}`,
             fixed(best[i], 1),

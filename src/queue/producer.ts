@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics/metrics';
 import type { StatsEvent } from '../stats/types';
 import { withTimeout } from '../util/with-timeout';
 import { encodeJob, jobName } from './event-codec';
+import { JobAdds, type NewJob } from './job-adds';
 import type { Outbox } from './outbox';
 import { shardLayout, shardOf } from './shard';
 import type { DegradedPart, SinkHealth, StatsSink } from './sink';
@@ -72,8 +73,11 @@ export class QueueSink implements StatsSink {
   private closed = false;
   private fault: RedisTopologyFault | null = null;
   private readonly replayOutage: OutageLog;
+  /** per shard, index = shard */
+  private readonly adds: JobAdds[];
 
   constructor(private readonly opts: QueueSinkOptions) {
+    this.adds = opts.queues.map((queue) => new JobAdds(opts.redis, queue));
     this.replayIntervalMs = opts.replayIntervalMs ?? 250;
     this.maxEventsPerJob = opts.maxEventsPerJob ?? 100;
     this.replayOutage = new OutageLog(opts.logger, {
@@ -209,7 +213,7 @@ export class QueueSink implements StatsSink {
   }
 
   private async addJob(shard: number, events: readonly StatsEvent[]): Promise<void> {
-    await this.queue(shard).add(jobName(events), encodeJob(events));
+    await this.addsOf(shard).add([newJob(events)]);
     await this.replicate(shard);
   }
 
@@ -219,10 +223,10 @@ export class QueueSink implements StatsSink {
     await waitForReplica(this.opts.redis, shardLayout(shard).leaseKey, this.opts.enqueueTimeoutMs);
   }
 
-  private queue(shard: number): Queue {
-    const queue = this.opts.queues[shard];
-    if (!queue) throw new Error(`no queue for shard ${shard}`);
-    return queue;
+  private addsOf(shard: number): JobAdds {
+    const adds = this.adds[shard];
+    if (!adds) throw new Error(`no queue for shard ${shard}`);
+    return adds;
   }
 
   private scheduleReplay(): void {
@@ -267,13 +271,12 @@ export class QueueSink implements StatsSink {
     }
     await Promise.all(
       [...byShard].map(([shard, list]) => {
-        const jobs = [];
+        const jobs: NewJob[] = [];
         for (let i = 0; i < list.length; i += this.maxEventsPerJob) {
-          const chunk = list.slice(i, i + this.maxEventsPerJob);
-          jobs.push({ name: jobName(chunk), data: encodeJob(chunk) });
+          jobs.push(newJob(list.slice(i, i + this.maxEventsPerJob)));
         }
-        return this.queue(shard)
-          .addBulk(jobs)
+        return this.addsOf(shard)
+          .add(jobs)
           .then(() => this.replicate(shard));
       }),
     );
@@ -283,4 +286,8 @@ export class QueueSink implements StatsSink {
   private updateDepth(): void {
     this.opts.metrics?.outboxDepth.set(this.opts.outbox.depth);
   }
+}
+
+function newJob(events: readonly StatsEvent[]): NewJob {
+  return { name: jobName(events), data: JSON.stringify(encodeJob(events)) };
 }

@@ -10,11 +10,11 @@ import { DEAD_LETTER, allShards } from './shard';
 export const KEEP_COMPLETED_JOBS = 100;
 
 /**
- * Job options of every stats job. The job id is the event id (set per add), so an event
- * enqueued twice while the first copy waits (or is among the last completed) is kept once.
- * Failed jobs are kept, never removed. No job ever fails in this pipeline: workers only
- * complete jobs or dead-letter them, and re-deliveries of stalled jobs are bounded by the
- * worker's maxStalledCount, which is set out of reach.
+ * Job options of every stats job (the producer adds jobs with them, job-adds.ts). Job ids are
+ * BullMQ's counter: a job carries many events, and exactly-once rests on the event ids in the
+ * store's ledger. Failed jobs are kept, never removed. No job ever fails in this pipeline:
+ * workers only complete jobs or dead-letter them, and re-deliveries of stalled jobs are bounded
+ * by the worker's maxStalledCount, which is set out of reach.
  */
 export const STATS_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { count: KEEP_COMPLETED_JOBS },
