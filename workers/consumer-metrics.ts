@@ -12,4 +12,5 @@ export function countConsumerEvents(events: ConsumerEmitter, m: Metrics): void {
     m.eventsProcessed.inc({ outcome: 'dead_letter' }, batch.deadLettered);
   });
   events.on('commitFailed', () => m.flushFailures.inc());
+  events.on('fetchFailed', () => m.fetchFailures.inc());
 }

@@ -84,6 +84,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly fetchFailures = new Counter({
+    name: 'pacproxy_fetch_failures_total',
+    help: 'Job fetches from a shard queue that Redis refused (out of memory, say) and are being retried',
+    registers: [this.registry],
+  });
+
   /** outcome: "applied" | "duplicate" | "stale" | "dead_letter" */
   readonly eventsProcessed = new Counter({
     name: 'pacproxy_events_processed_total',

@@ -4,14 +4,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { testConfig } from '../../src/config';
+import { createLogger } from '../../src/log/logger';
+import { Metrics } from '../../src/metrics/metrics';
 import { createShardQueues } from '../../src/queue/queues';
 import { shardOf } from '../../src/queue/shard';
 import { SqliteStore } from '../../src/store/sqlite';
 import { ShardWorker } from '../../workers/worker';
 import { RedisProcess } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
+import { parseExposition, valueOf } from '../metrics/exposition';
 import { keystems, packEvent } from './support/events';
-import { captureLogger } from './support/log';
 import { countedTotal } from './support/totals';
 
 /**
@@ -51,9 +53,18 @@ describe('a shard worker when Redis is out of memory', () => {
     for (const e of events) {
       await queues[shardOf(e.keystem, 2)]!.add(e.kind, e, { jobId: e.eventId });
     }
-    const { logger, lines } = captureLogger();
+    const metrics = new Metrics();
+    const fetchFailures = async () =>
+      valueOf(parseExposition(await metrics.registry.metrics()), 'pacproxy_fetch_failures_total');
     const config = testConfig({ SHARDS: 2, FLUSH_INTERVAL_MS: 100, FLUSH_MAX_JOBS: 100, LEASE_TTL_MS: 1500 });
-    worker = new ShardWorker({ config, redis: server.url, store, logger, workerId: 'w1' });
+    worker = new ShardWorker({
+      config,
+      redis: server.url,
+      store,
+      logger: createLogger('silent'),
+      metrics,
+      workerId: 'w1',
+    });
     worker.start();
     await waitFor(() => worker!.ownedShards().length === 2, { what: 'both shards owned' });
 
@@ -61,9 +72,7 @@ describe('a shard worker when Redis is out of memory', () => {
     // the resume's last write (the marker) is refused too, after the jobs are back in wait
     await redis.config('SET', 'maxmemory', '1');
     await Promise.all(queues.map((q) => q.resume().catch(() => undefined)));
-    await waitFor(() => lines.some((l) => l.msg === 'fetching jobs failed; retrying'), {
-      what: 'a fetch refused by Redis',
-    });
+    await waitFor(async () => (await fetchFailures()) > 0, { what: 'a fetch refused by Redis' });
     expect(await countedTotal(store, ks)).toBe(0);
 
     await redis.config('SET', 'maxmemory', '0');

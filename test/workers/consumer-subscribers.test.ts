@@ -22,6 +22,7 @@ describe("a shard consumer's subscribers", () => {
     });
     events.emit('commitFailed', { err: new Error('down'), attempt: 0, events: 10 });
     events.emit('commitFailed', { err: new Error('down'), attempt: 1, events: 10 });
+    events.emit('fetchFailed', { err: new Error('OOM'), attempt: 0 });
 
     const samples = parseExposition(await metrics.registry.metrics());
     const processed = 'pacproxy_events_processed_total';
@@ -30,6 +31,7 @@ describe("a shard consumer's subscribers", () => {
     expect(valueOf(samples, processed, { outcome: 'stale' })).toBe(1);
     expect(valueOf(samples, processed, { outcome: 'dead_letter' })).toBe(2);
     expect(valueOf(samples, 'pacproxy_flush_failures_total')).toBe(2);
+    expect(valueOf(samples, 'pacproxy_fetch_failures_total')).toBe(1);
     expect(valueOf(samples, 'pacproxy_batch_size_sum')).toBe(12);
     expect(valueOf(samples, 'pacproxy_flush_duration_seconds_sum')).toBe(0.25);
   });
