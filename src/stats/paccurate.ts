@@ -68,8 +68,10 @@ function keyedBoxes(answer: unknown, limits: BoxTypeLimits): { key: string; box:
   if (!Array.isArray(boxes)) return [];
   const kept = new Set<string>();
   return boxes.flatMap((entry) => {
-    const box = field(entry, 'box');
-    const refId = field(field(box, 'boxType'), 'refId');
+    // Paccurate wraps each box (`{box: {...}}`) and names its type twice (`box.boxType.refId`
+    // and the box's own `refId`, both in its specification): an answer with either counts
+    const box = field(entry, 'box') ?? entry;
+    const refId = field(field(box, 'boxType'), 'refId') ?? field(box, 'refId');
     if ((typeof refId !== 'number' || !Number.isFinite(refId)) && typeof refId !== 'string') return [];
     let key = sanitizeKey(String(refId));
     if (key.length > limits.maxRefIdLength || (!kept.has(key) && kept.size >= limits.maxBoxTypes)) {

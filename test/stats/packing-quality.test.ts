@@ -157,4 +157,18 @@ describe('cost and packing quality from answers', () => {
     expect(totals.boxTypeCost).toEqual({ '\uFF04x': 5 });
     expect(totals.boxTypeUtilizationCount).toEqual({ '\uFF04x': 1 });
   });
+
+  it("reads a box's type from its own refId or from an unwrapped box, as the specification allows", () => {
+    const { totals } = foldAnswers([
+      {
+        boxes: [
+          { box: { refId: 'own', price: 5, volumeUtilization: 0.5 } },
+          { boxType: { refId: 'flat' }, price: 7 },
+          { box: { refId: 'ignored', boxType: { refId: 'typed' } } },
+        ],
+      },
+    ]);
+    expect(totals.boxTypes).toEqual({ own: 1, flat: 1, typed: 1 });
+    expect(totals.boxTypeCost).toEqual({ own: 5, flat: 7, typed: 0 });
+  });
 });
