@@ -105,6 +105,88 @@ export const packStatsSchema = z.object({
   warnings: count.default(0).describe("how many warnings Paccurate's answer carried"),
 });
 
+/**
+ * What is wrong with `stats` by packStatsSchema, as one line (issuesOf), or null when nothing
+ * is. The proxy asks this of every answer it records, so values as it makes them are checked by
+ * hand first (fitsPackStats): zod's parse was the largest cost of the proxy's own on the pack
+ * path (issue 20). The schema still has the last word: it is asked whenever the hand check says no.
+ */
+export function packStatsIssues(stats: PackStatsInput): string | null {
+  if (fitsPackStats(stats)) return null;
+  const checked = packStatsSchema.safeParse(stats);
+  return checked.success ? null : issuesOf(checked.error);
+}
+
+type PackStatsInput = z.input<typeof packStatsSchema>;
+
+/**
+ * Whether `value` passes packStatsSchema, when it is made of plain objects with every field set
+ * (as the proxy makes stats). A true is always the schema's answer (test/stats/schema.test.ts
+ * holds the two together); a false may not be: defaults and odd objects are left to the schema.
+ */
+export function fitsPackStats(value: unknown): boolean {
+  if (!isPlainRecord(value)) return false;
+  const s = value as Record<keyof PackStatsInput, unknown>;
+  return (
+    isText(s.usedKeystem, 200) &&
+    isCount(s.totalItems) &&
+    isAmount(s.totalVolume) &&
+    isAmount(s.volumeUtilization) &&
+    everyValue(s.boxTypes, isCount) &&
+    isText(s.timeStamp, 64) &&
+    typeof s.cacheHit === 'boolean' &&
+    typeof s.requestError === 'boolean' &&
+    typeof s.errorResponse === 'boolean' &&
+    typeof s.statusCode === 'string' &&
+    STATUS_CODE.test(s.statusCode) &&
+    isAmount(s.latency) &&
+    (s.totalCost === null || isAmount(s.totalCost)) &&
+    isCount(s.boxes) &&
+    isCount(s.leftovers) &&
+    isAmount(s.totalWeight) &&
+    (s.packTime === null || isAmount(s.packTime)) &&
+    everyValue(s.boxTypeStats, isBoxTypeSums) &&
+    (s.boxTypeChoiceGoalUsed === null || isText(s.boxTypeChoiceGoalUsed, 64)) &&
+    isCount(s.warnings)
+  );
+}
+
+const STATUS_CODE = /^\d{1,3}$/;
+
+/** z.number().int().nonnegative().max(MAX_COUNT) */
+function isCount(v: unknown): boolean {
+  return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_COUNT;
+}
+
+/** z.number().nonnegative().max(MAX_AMOUNT) (NaN fails both comparisons) */
+function isAmount(v: unknown): boolean {
+  return typeof v === 'number' && v >= 0 && v <= MAX_AMOUNT;
+}
+
+/** z.string().min(1).max(max) */
+function isText(v: unknown, max: number): boolean {
+  return typeof v === 'string' && v.length >= 1 && v.length <= max;
+}
+
+function isBoxTypeSums(v: unknown): boolean {
+  if (!isPlainRecord(v)) return false;
+  return isAmount(v.volumeUtilizationSum) && isCount(v.volumeUtilizationCount) && isAmount(v.totalCost);
+}
+
+/** An object literal's kind of object: what zod's object and record take as they are. */
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** A record whose own keys are all strings and whose values all pass `check`. */
+function everyValue(v: unknown, check: (value: unknown) => boolean): boolean {
+  if (!isPlainRecord(v)) return false;
+  for (const key of Reflect.ownKeys(v)) {
+    if (typeof key !== 'string' || !check(v[key])) return false;
+  }
+  return true;
+}
+
 /** The first problems of a value that fails a schema, as one line. */
 export function issuesOf(error: z.ZodError): string {
   return error.issues
