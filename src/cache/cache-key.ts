@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Every request cache key starts with this, so operators can find (and flush) the cache. */
 export const CACHE_KEY_PREFIX = 'pacproxy:cache:';
@@ -8,18 +8,32 @@ export const REQUEST_LABELS = ['requestId', 'orderId'] as const;
 
 export type RequestLabels = Partial<Record<(typeof REQUEST_LABELS)[number], unknown>>;
 
+/** sha256 in hex, one-shot (no Hash object per call: each cached request takes two). */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
-/** JSON with object keys sorted at every depth, so `{a,b}` and `{b,a}` give the same text. */
+/**
+ * JSON with object keys sorted at every depth, so `{a,b}` and `{b,a}` give the same text.
+ * Built by concatenation, without the arrays of entries a map/join would make: with the cache
+ * on, every pack request goes through here.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  let text: string;
+  if (Array.isArray(value)) {
+    text = '[';
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${text}]`;
   }
-  return JSON.stringify(value);
+  // sort() without a comparator orders by UTF-16 code units, as `<` on strings does
+  const keys = Object.keys(value).sort();
+  text = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    text += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`;
+  }
+  return `${text}}`;
 }
 
 /** The request's labels, to put into a cached answer that echoes them. */

@@ -81,24 +81,23 @@ function keyedBoxes(answer: unknown, limits: BoxTypeLimits): { key: string; box:
   });
 }
 
-/** refId of each box's type → number of boxes of that type. */
-export function boxTypeCountsOf(
-  answer: unknown,
-  limits: BoxTypeLimits = DEFAULT_BOX_TYPE_LIMITS,
-): Record<string, number> {
-  const counts = new Map<string, number>();
-  for (const { key } of keyedBoxes(answer, limits)) counts.set(key, (counts.get(key) ?? 0) + 1);
-  // fromEntries defines own properties, so a refId such as "__proto__" stays a plain key
-  return Object.fromEntries(counts);
+/** An answer's box types, by refId as keyedBoxes names them. */
+export interface BoxTypesOfAnswer {
+  /** refId → number of boxes of that type */
+  counts: Record<string, number>;
+  /** refId → sums of those boxes' `volumeUtilization` and `price` */
+  sums: Record<string, BoxTypeSums>;
 }
 
-/** refId of each box's type → sums of those boxes' `volumeUtilization` and `price`. */
-export function boxTypeSumsOf(
+/** The box types of an answer, counted and summed in one pass over its boxes. */
+export function boxTypesOf(
   answer: unknown,
   limits: BoxTypeLimits = DEFAULT_BOX_TYPE_LIMITS,
-): Record<string, BoxTypeSums> {
+): BoxTypesOfAnswer {
+  const counts = new Map<string, number>();
   const sums = new Map<string, BoxTypeSums>();
   for (const { key, box } of keyedBoxes(answer, limits)) {
+    counts.set(key, (counts.get(key) ?? 0) + 1);
     let s = sums.get(key);
     if (!s) sums.set(key, (s = { volumeUtilizationSum: 0, volumeUtilizationCount: 0, totalCost: 0 }));
     const utilization = amountField(box, 'volumeUtilization');
@@ -108,7 +107,8 @@ export function boxTypeSumsOf(
     }
     s.totalCost += amountField(box, 'price') ?? 0;
   }
-  return Object.fromEntries(sums);
+  // fromEntries defines own properties, so a refId such as "__proto__" stays a plain key
+  return { counts: Object.fromEntries(counts), sums: Object.fromEntries(sums) };
 }
 
 /** `boxTypeChoiceGoalUsed` when it is a plausible goal name, else null. */

@@ -1,7 +1,6 @@
 import {
   amountField,
-  boxTypeCountsOf,
-  boxTypeSumsOf,
+  boxTypesOf,
   choiceGoalOf,
   countField,
   numberField,
@@ -24,12 +23,13 @@ export interface Exchange {
 
 /** Stats of an answer that carried a packing (the seed's field mapping). */
 export function packedStats(answer: unknown, exchange: Exchange, limits?: BoxTypeLimits): PackStats {
+  const boxTypes = boxTypesOf(answer, limits);
   return {
     usedKeystem: exchange.keystem,
     totalItems: numberField(answer, 'lenItems'),
     totalVolume: numberField(answer, 'totalVolume'),
     volumeUtilization: numberField(answer, 'totalVolumeUtilization'),
-    boxTypes: boxTypeCountsOf(answer, limits),
+    boxTypes: boxTypes.counts,
     timeStamp: exchange.timeStamp,
     cacheHit: exchange.cacheHit,
     requestError: false,
@@ -41,7 +41,7 @@ export function packedStats(answer: unknown, exchange: Exchange, limits?: BoxTyp
     leftovers: countField(answer, 'lenLeftovers'),
     totalWeight: amountField(answer, 'totalWeight') ?? 0,
     packTime: amountField(answer, 'packTime'),
-    boxTypeStats: boxTypeSumsOf(answer, limits),
+    boxTypeStats: boxTypes.sums,
     boxTypeChoiceGoalUsed: choiceGoalOf(answer),
     warnings: warningCountOf(answer),
   };

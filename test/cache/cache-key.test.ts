@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { canonicalJson, CACHE_KEY_PREFIX, labelsOf, requestCacheKey } from '../../src/cache/cache-key';
 
 /** The shape of Paccurate's published example request. */
@@ -15,6 +16,25 @@ describe('canonicalJson', () => {
       '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
     );
     expect(canonicalJson([2, 1])).not.toBe(canonicalJson([1, 2]));
+  });
+
+  it('keeps the text of earlier versions, so cached answers stay found across an upgrade', () => {
+    // the first version's definition, kept here as the reference
+    const reference = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      if (value !== null && typeof value === 'object') {
+        const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+      }
+      return JSON.stringify(value);
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const parsed: unknown = JSON.parse(JSON.stringify(value));
+        expect(canonicalJson(parsed)).toBe(reference(parsed));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 

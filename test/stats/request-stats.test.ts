@@ -1,5 +1,5 @@
 import { sanitizeKey } from '../../src/stats/keys';
-import { boxTypeCountsOf, errorReasonOf, OTHER_BOX_TYPES, usedKeyStemOf } from '../../src/stats/paccurate';
+import { boxTypesOf, errorReasonOf, OTHER_BOX_TYPES, usedKeyStemOf } from '../../src/stats/paccurate';
 import { failedStats, packedStats, type Exchange } from '../../src/stats/request-stats';
 import fixtureAnswer from '../fixtures/paccurate-pack-response.json';
 import { packStats } from '../helpers/stats-events';
@@ -76,14 +76,14 @@ describe('per-request stats from a Paccurate answer', () => {
   });
 
   it('keeps a refId such as __proto__ under the name the stores count it as', () => {
-    const counts = boxTypeCountsOf({ boxes: [boxOf('__proto__'), boxOf('__proto__')] });
+    const { counts } = boxTypesOf({ boxes: [boxOf('__proto__'), boxOf('__proto__')] });
     expect(Object.getPrototypeOf(counts)).toBe(Object.prototype);
     expect(Object.entries(counts)).toEqual([[sanitizeKey('__proto__'), 2]]);
   });
 
   it('folds box types past the limits into one bucket that says so', () => {
     const boxes = [boxOf('a'), boxOf('b'), boxOf('c'), boxOf('a'), boxOf('x'.repeat(9)), boxOf('d')];
-    expect(boxTypeCountsOf({ boxes }, { maxBoxTypes: 2, maxRefIdLength: 8 })).toEqual({
+    expect(boxTypesOf({ boxes }, { maxBoxTypes: 2, maxRefIdLength: 8 }).counts).toEqual({
       a: 2,
       b: 1,
       [OTHER_BOX_TYPES]: 3,
