@@ -1,6 +1,6 @@
 import { emptyTotals, SUM_FIELDS, type SumField } from '../stats/fold';
 import type { Totals } from '../stats/types';
-import { ENTRY_VALUE_COLUMNS, setEntry, type EntryRow } from './map-entries';
+import { ENTRY_VALUE_COLUMNS, setEntryValues } from './map-entries';
 import type { HourRange } from './types';
 
 /**
@@ -64,18 +64,7 @@ export function pointsOf(
   }
   for (const row of entries) {
     const point = points[row[0] as number];
-    if (point) setEntry(point.totals, entryOf(row));
+    if (point) setEntryValues(point.totals, row[1] as string, row[2] as string, row, 3);
   }
   return points;
-}
-
-function entryOf(row: RangeEntry): EntryRow {
-  return {
-    map: row[1] as string,
-    key: row[2] as string,
-    n: row[3] as number | null,
-    utilization_sum: row[4] as number | null,
-    utilization_count: row[5] as number | null,
-    cost: row[6] as number | null,
-  };
 }
