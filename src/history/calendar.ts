@@ -1,10 +1,12 @@
 import { HOUR_MS } from '../stats/fold';
+import { OffsetTable } from './offset-table';
 
 /**
  * The calendar of history ranges: which UTC hours make up each day, ISO week (Monday) or month
- * of an IANA time zone, computed with Intl (the zone rules of the runtime's ICU). History is
- * stored per UTC hour, so a zone can be served only while its offset is a whole number of hours:
- * then every local day, week and month starts on a UTC hour. Pure: no I/O, no clock.
+ * of an IANA time zone, computed from Intl (the zone rules of the runtime's ICU), read through a
+ * table of each zone's offset changes (offset-table.ts). History is stored per UTC hour, so a
+ * zone can be served only while its offset is a whole number of hours: then every local day,
+ * week and month starts on a UTC hour. Pure: no I/O, no clock.
  */
 
 export const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
@@ -47,23 +49,48 @@ interface LocalTime {
 
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
+/** How Intl is asked for a zone's wall clock (en-US, with its time zone). */
+export const WALL_CLOCK: Intl.DateTimeFormatOptions = {
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+  weekday: 'short',
+};
+
+/**
+ * The instants read through a zone's offset table: years whose dates Date and Intl write alike
+ * (Intl writes years before 1 CE in eras) and that a history can hold; others ask Intl each time.
+ */
+const TABLED_FROM = Date.UTC(1800, 0, 1);
+const TABLED_TO = Date.UTC(2400, 0, 1);
+const tabled = (t: number) => t >= TABLED_FROM && t < TABLED_TO;
+
+/** The fields of a wall-clock instant given as ms since the epoch read as UTC. */
+function wallClockOf(wall: number): LocalTime {
+  const d = new Date(wall);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    weekday: d.getUTCDay() || 7,
+  };
+}
+
 /** A zone's wall clock, with one cached formatter per zone. */
 export class Zone {
   private static readonly cache = new Map<string, Zone>();
   private readonly format: Intl.DateTimeFormat;
+  private readonly offsets = new OffsetTable((t) => this.measuredOffset(t));
 
   private constructor(readonly name: string) {
-    this.format = new Intl.DateTimeFormat('en-US', {
-      timeZone: name,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      weekday: 'short',
-    });
+    this.format = new Intl.DateTimeFormat('en-US', { ...WALL_CLOCK, timeZone: name });
   }
 
   /** The zone by its IANA name, canonicalised; throws CalendarError for an unknown one. */
@@ -83,7 +110,18 @@ export class Zone {
     return zone;
   }
 
+  /** The wall clock at `t`: from the offset table within its years, else from Intl. */
   local(t: number): LocalTime {
+    return tabled(t) ? wallClockOf(t + this.offsets.at(t)) : this.measuredLocal(t);
+  }
+
+  /** Local time minus UTC at instant `t`, in ms (seconds precision). */
+  offset(t: number): number {
+    return tabled(t) ? this.offsets.at(t) : this.measuredOffset(t);
+  }
+
+  /** The wall clock at `t` as Intl reads it. */
+  private measuredLocal(t: number): LocalTime {
     const parts: Record<string, string> = {};
     for (const p of this.format.formatToParts(t)) parts[p.type] = p.value;
     return {
@@ -97,9 +135,8 @@ export class Zone {
     };
   }
 
-  /** Local time minus UTC at instant `t`, in ms (seconds precision). */
-  offset(t: number): number {
-    const l = this.local(t);
+  private measuredOffset(t: number): number {
+    const l = this.measuredLocal(t);
     const wall = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
     return wall - (t - (((t % 1000) + 1000) % 1000));
   }

@@ -42,17 +42,43 @@ export function entryRowsOf(maps: Maps): EntryRow[] {
   return [...rows.values()].flatMap((byKey) => [...byKey.values()]);
 }
 
-/** A stored row's figures set into the maps of Totals (a row is one key of each of its maps). */
-export function setEntry(maps: Maps, row: EntryRow): void {
-  for (const { field, map, column } of ENTRY_COLUMNS) {
-    const value = row[column];
-    if (row.map === map && value !== null) maps[field][row.key] = value;
+/** Per stored map, the Totals maps its row fills and where each one's figure stands in the row's values. */
+const FIELDS_OF_MAP = new Map<string, { field: MapField; index: number }[]>();
+for (const { field, map, column } of ENTRY_COLUMNS) {
+  let fields = FIELDS_OF_MAP.get(map);
+  if (!fields) FIELDS_OF_MAP.set(map, (fields = []));
+  fields.push({ field, index: ENTRY_VALUE_COLUMNS.indexOf(column) });
+}
+
+/**
+ * A stored entry's figures set into the maps of Totals (an entry is one key of each of its
+ * maps): `values[first + i]` is the figure of ENTRY_VALUE_COLUMNS[i], so that a row read by
+ * position is read in place.
+ */
+export function setEntryValues(
+  maps: Maps,
+  map: string,
+  key: string,
+  values: readonly unknown[],
+  first: number,
+): void {
+  for (const { field, index } of FIELDS_OF_MAP.get(map) ?? []) {
+    const value = values[first + index] as number | null;
+    if (value !== null) maps[field][key] = value;
   }
 }
 
 /** Stored rows back as the maps of Totals. */
 export function mapsOfEntries(rows: readonly EntryRow[]): Maps {
   const maps = emptyMaps();
-  for (const row of rows) setEntry(maps, row);
+  for (const row of rows) {
+    setEntryValues(
+      maps,
+      row.map,
+      row.key,
+      ENTRY_VALUE_COLUMNS.map((c) => row[c]),
+      0,
+    );
+  }
   return maps;
 }

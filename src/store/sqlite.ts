@@ -14,7 +14,14 @@ import {
 } from '../stats/fold';
 import type { KeystemTotals, StatsEvent, SummaryTotals, Totals } from '../stats/types';
 import { notReady } from './errors';
-import { pointsOf, type HourPoint, type RangeEntry, type RangeSums } from './hour-rows';
+import {
+  pointsOf,
+  RANGE_ENTRY_COLUMNS,
+  RANGE_SUMS_COLUMNS,
+  type HourPoint,
+  type RangeEntry,
+  type RangeSums,
+} from './hour-rows';
 import { entryRowsOf, mapsOfEntries, type EntryRow } from './map-entries';
 import { pageOf } from './page';
 import * as sql from './sqlite-sql';
@@ -93,10 +100,29 @@ const STATEMENTS = {
 
 type Statements = Record<keyof typeof STATEMENTS, Database.Statement>;
 
+/** The history reads answered raw (arrays by position: pointsOf reads them so), with their columns. */
+const RAW_COLUMNS: Partial<Record<keyof typeof STATEMENTS, readonly string[]>> = {
+  keystemRangeSums: RANGE_SUMS_COLUMNS,
+  keystemRangeEntries: RANGE_ENTRY_COLUMNS,
+  allRangeSums: RANGE_SUMS_COLUMNS,
+  allRangeEntries: RANGE_ENTRY_COLUMNS,
+};
+
 /** Prepared once per connection, at init. */
 function prepare(db: Database.Database): Statements {
   return Object.fromEntries(
-    Object.entries(STATEMENTS).map(([name, text]) => [name, db.prepare(text)]),
+    Object.entries(STATEMENTS).map(([name, text]) => {
+      const stmt = db.prepare(text);
+      const columns = RAW_COLUMNS[name as keyof typeof STATEMENTS];
+      if (columns) {
+        const selected = stmt.columns().map((c) => c.name);
+        if (selected.join() !== columns.join()) {
+          throw new Error(`${name} selects ${selected.join(', ')}: pointsOf reads ${columns.join(', ')}`);
+        }
+        stmt.raw();
+      }
+      return [name, stmt];
+    }),
   ) as Statements;
 }
 
