@@ -3,7 +3,7 @@ import type { StatsEvent } from '../src/stats/types';
 import type { StatsStore } from '../src/store/types';
 import { withTimeout } from '../src/util/with-timeout';
 import type { ConsumerEmitter } from './consumer-events';
-import type { TakenJob } from './job-batches';
+import { jobDataOf, type TakenJob } from './job-batches';
 import { backoffMs } from './pause';
 
 /** An event that does not decode, with its job and its place in the job. */
@@ -53,7 +53,7 @@ export interface BatchCommitOptions {
 export function decodeBatch(batch: readonly TakenJob[]): DecodedBatch {
   const decoded: DecodedBatch = { events: [], invalid: [] };
   for (const job of batch) {
-    const { events, invalid } = decodeJob(job.data);
+    const { events, invalid } = decodeJob(jobDataOf(job));
     decoded.events.push(...events);
     for (const bad of invalid) decoded.invalid.push({ job, ...bad });
   }
