@@ -20,7 +20,15 @@ const ajv = new Ajv2020({
   allErrors: false,
 });
 
+/**
+ * Compiled on first use, not at import: the proxy checks answers but (outside an outbox replay)
+ * decodes no events, and the worker decodes events but checks no answers, so each process pays
+ * only for the checks it runs.
+ */
 export function compiledCheck(schema: z.ZodType): CompiledCheck {
-  const validate = ajv.compile(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }));
-  return (value) => validate(value);
+  let validate: ((value: unknown) => boolean) | undefined;
+  return (value) => {
+    validate ??= ajv.compile(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }));
+    return validate(value);
+  };
 }
