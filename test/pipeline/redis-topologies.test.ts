@@ -6,7 +6,7 @@ import { createSimulator, type Simulator } from '../../ops/paccurate-sim/simulat
 import { createLogger } from '../../src/log/logger';
 import { createShardQueues } from '../../src/queue/queues';
 import { createRedis, type RedisTarget } from '../../src/queue/redis';
-import { shardLayout } from '../../src/queue/shard';
+import { shardLayout, shardOf } from '../../src/queue/shard';
 import { SqliteStore } from '../../src/store/sqlite';
 import { freePort } from '../helpers/net';
 import { RedisCluster, RedisProcess, RedisSentinelSet } from '../helpers/redis-server';
@@ -149,6 +149,40 @@ async function jobsLeft(target: RedisTarget): Promise<{ open: number; failed: nu
 }
 
 /**
+ * Per shard, what its queue holds and what the store counted against what was sent: when the
+ * count falls short, this says whether events wait in a queue nobody consumes or are gone.
+ */
+async function shardReport(target: RedisTarget, p: Pipeline, probes: number): Promise<string> {
+  const redis = createRedis(target, 'worker', 'test-shard-report', createLogger('silent'));
+  const queues = createShardQueues(redis, SHARDS);
+  try {
+    const counts = await Promise.all(
+      queues.map((q) => q.getJobCounts('wait', 'active', 'completed', 'paused', 'failed')),
+    );
+    const counted = await countedRequests(await p.store(), [...KEYSTEMS, PROBE_KEYSTEM]);
+    const sent = new Map<string, number>(KEYSTEMS.map((k) => [k, REQUESTS / KEYSTEMS.length]));
+    sent.set(PROBE_KEYSTEM, probes);
+    return counts
+      .map((c, shard) => {
+        let want = 0;
+        let got = 0;
+        for (const [k, n] of sent) {
+          if (shardOf(k, SHARDS) !== shard) continue;
+          want += n;
+          got += counted.get(k) ?? 0;
+        }
+        return `shard ${shard}: counted ${got}/${want}; jobs ${JSON.stringify(c)}`;
+      })
+      .join('\n');
+  } catch (err) {
+    return `no shard report: ${String(err)}`;
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+    redis.disconnect();
+  }
+}
+
+/**
  * The scenario, the same for both engines. Recovery is the time from the SIGKILL until both
  * proxies have emptied their outboxes into Redis and a fresh request goes straight to Redis.
  */
@@ -214,7 +248,8 @@ async function failoverUnderTraffic(engine: Engine): Promise<void> {
       },
       { timeoutMs: 90_000, intervalMs: 500, what: `${REQUESTS + probes} requests counted` },
     ).catch(async (err: Error) => {
-      throw new Error(`${err.message} (counted ${await p.counted()})\n${p.outputs()}`);
+      const report = await shardReport(engine.target, p, probes);
+      throw new Error(`${err.message} (counted ${await p.counted()})\n${report}\n${p.outputs()}`);
     });
     const countedAllMs = Date.now() - killedAt;
     process.stdout.write(
