@@ -185,19 +185,28 @@ export class LeaseManager {
     this.opts.metrics?.shardsOwned.set(this.owned.size);
   }
 
+  /**
+   * Renews every lease held. Each renewal stands alone: on a Redis Cluster one master failing
+   * over must not cost the shards whose leases live on the others. A failed renewal leaves its
+   * shard until its deadline (dropExpired), then the tick's failure is thrown.
+   */
   private async renewAll(): Promise<void> {
     const shards = [...this.owned.keys()];
     const sentAt = Date.now();
-    const results = await Promise.all(
+    const results = await Promise.allSettled(
       shards.map((s) =>
         this.redis.leaseRenew(shardLayout(s).leaseKey, this.opts.workerId, this.opts.leaseTtlMs),
       ),
     );
+    let failure: PromiseRejectedResult | undefined;
     for (const [i, shard] of shards.entries()) {
+      const result = results[i]!;
       if (!this.owned.has(shard)) continue; // released while the renewal was on its way
-      if (results[i] === 1) this.owned.set(shard, sentAt + this.opts.leaseTtlMs);
+      if (result.status === 'rejected') failure ??= result;
+      else if (result.value === 1) this.owned.set(shard, sentAt + this.opts.leaseTtlMs);
       else this.markLost(shard, 'lease taken or expired');
     }
+    if (failure) throw failure.reason;
   }
 
   private async heartbeat(): Promise<string[]> {

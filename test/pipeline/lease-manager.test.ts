@@ -42,6 +42,12 @@ describe('LeaseManager', () => {
   beforeAll(async () => {
     server = await RedisProcess.start();
   });
+  beforeEach(async () => {
+    // each test starts on an empty Redis: no lease left by another test's intruder
+    const redis = createRedis(server.url, 'worker', 'test-flush', captureLogger().logger);
+    await redis.flushall();
+    redis.disconnect();
+  });
   afterEach(async () => {
     await Promise.all(managers.splice(0).map((m) => m.stop()));
     for (const c of connections.splice(0)) c.disconnect();
@@ -115,5 +121,20 @@ describe('LeaseManager', () => {
     await waitFor(() => a.lostShards.includes(5), { what: 'shard 5 reported lost, shard 2 still stuck' });
     expect(m.ownedShards()).not.toContain(5);
     expect(m.ownedShards()).toHaveLength(SHARDS - 2);
+  });
+
+  it('keeps the shards it can renew while the renewal of another fails (one Cluster master failing over)', async () => {
+    const a = new RecordingOwner();
+    manager('worker-a', a);
+    await waitFor(() => a.owned.size === SHARDS, { what: 'worker-a owning every shard' });
+    // shard 3's renewal now fails in Redis (WRONGTYPE), the others' still succeed
+    await connections[0]!.multi().del(shardLayout(3).leaseKey).hset(shardLayout(3).leaseKey, 'x', '1').exec();
+    await waitFor(() => a.lostShards.includes(3), { what: 'shard 3 dropped at its deadline' });
+    await new Promise((r) => setTimeout(r, 2 * TTL));
+    expect(a.lostShards).toEqual([3]);
+    expect([...a.owned.keys()].sort()).toEqual([0, 1, 2, 4, 5, 6, 7]);
+    for (const shard of a.owned.keys()) {
+      expect(await connections[0]!.get(shardLayout(shard).leaseKey)).toBe('worker-a');
+    }
   });
 });

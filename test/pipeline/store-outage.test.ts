@@ -23,8 +23,10 @@ describe('pipeline: store outage', () => {
   it('keeps every event through ten seconds of refused writes', async () => {
     const ks = keystems(20);
     const metricsPorts = [await freePort(), await freePort()];
-    h.startWorker('worker-a', { METRICS_PORT: String(metricsPorts[0]) });
-    h.startWorker('worker-b', { METRICS_PORT: String(metricsPorts[1]) });
+    const workers = [
+      h.startWorker('worker-a', { METRICS_PORT: String(metricsPorts[0]) }),
+      h.startWorker('worker-b', { METRICS_PORT: String(metricsPorts[1]) }),
+    ];
     await h.record(Array.from({ length: 1000 }, (_, i) => packEvent(ks[i % ks.length]!)));
     await waitFor(async () => (await (await h.store()).getSummary()).totalRequests > 0, {
       what: 'the first batches counted',
@@ -51,8 +53,8 @@ describe('pipeline: store outage', () => {
     const expected = (2000 + during) / ks.length;
     for (const k of ks) expect(counted.get(k)).toBe(expected);
     expect((await h.jobsLeft()).failed).toBe(0);
-    expect(h.outputs()).toContain('batch not applied; retrying the same batch');
-    expect(h.outputs()).toContain('batch applied after retries');
+    // both workers rode the outage out (a worker that exited says why in its output)
+    expect(workers.filter((w) => !w.running()).map((w) => w.output())).toEqual([]);
     // the retries are counted on the workers' /metrics (alert PacproxyStoreFlushesFailing)
     let failures = 0;
     for (const port of metricsPorts) {

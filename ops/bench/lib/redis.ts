@@ -47,12 +47,22 @@ export class PrivateRedis {
 export async function createCluster(addresses: readonly string[]): Promise<void> {
   await redisCli(['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes']);
   const deadline = Date.now() + 30_000;
+  const ask = (args: string[]) =>
+    Promise.all(addresses.map((a) => redisCli(['-p', a.split(':')[1]!, ...args]).catch(() => '')));
   for (;;) {
-    const infos = await Promise.all(
-      addresses.map((a) => redisCli(['-p', a.split(':')[1]!, 'cluster', 'info']).catch(() => '')),
-    );
-    if (infos.every((info) => info.includes('cluster_state:ok'))) return;
-    if (Date.now() > deadline) throw new Error('the Redis Cluster did not reach cluster_state:ok in 30 s');
+    // ok everywhere, and every replica done with its first sync: a replica still loading its
+    // master's data would refuse to fail over (its data counts as too old)
+    const infos = await ask(['cluster', 'info']);
+    const replication = await ask(['info', 'replication']);
+    if (
+      infos.every((info) => info.includes('cluster_state:ok')) &&
+      replication.every(
+        (r) => r.includes('role:master') || /master_link_status:up[\s\S]*master_sync_in_progress:0/.test(r),
+      )
+    )
+      return;
+    if (Date.now() > deadline)
+      throw new Error('the Redis Cluster was not ok with its replicas in sync in 30 s');
     await new Promise((r) => setTimeout(r, 100));
   }
 }

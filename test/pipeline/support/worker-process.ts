@@ -78,6 +78,11 @@ export class NodeProcess {
     this.child.kill(sig);
   }
 
+  /** Whether the process is still running (it was not stopped and did not exit on its own). */
+  running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** SIGKILL (the crash case); resolves once the process is gone. */
   async kill(): Promise<void> {
     this.child.kill('SIGKILL');
@@ -86,7 +91,7 @@ export class NodeProcess {
 
   /** SIGTERM; resolves with the exit code. */
   async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    if (this.running()) this.child.kill('SIGTERM');
     return this.exited;
   }
 }
