@@ -1,18 +1,13 @@
 import type { Queue } from 'bullmq';
 import { OutageLog } from '../log/outage-log';
-import {
-  FAULT_HINTS,
-  topologyFaultOf,
-  waitForReplica,
-  type RedisClient,
-  type RedisTopologyFault,
-} from './redis';
+import { FAULT_HINTS, topologyFaultOf, type RedisClient, type RedisTopologyFault } from './redis';
 import type { Logger } from '../log/logger';
 import type { Metrics } from '../metrics/metrics';
 import type { StatsEvent } from '../stats/types';
 import { withTimeout } from '../util/with-timeout';
 import { encodeJob, jobName } from './event-codec';
 import { JobAdds, type NewJob } from './job-adds';
+import { ReplicaAcks } from './replica-acks';
 import type { Outbox } from './outbox';
 import { shardLayout, shardOf } from './shard';
 import type { DegradedPart, SinkHealth, StatsSink } from './sink';
@@ -32,7 +27,7 @@ export interface QueueSinkOptions {
   maxEventsPerJob?: number;
   /**
    * Redis has replicas that may be promoted (Cluster, Sentinel): a job counts as in Redis only
-   * once a replica has it too (waitForReplica), so a master's death loses no accepted event.
+   * once a replica has it too (replica-acks.ts), so a master's death loses no accepted event.
    */
   replicated?: boolean;
 }
@@ -75,9 +70,13 @@ export class QueueSink implements StatsSink {
   private readonly replayOutage: OutageLog;
   /** per shard, index = shard */
   private readonly adds: JobAdds[];
+  private readonly replicaAcks: ReplicaAcks | null;
 
   constructor(private readonly opts: QueueSinkOptions) {
     this.adds = opts.queues.map((queue) => new JobAdds(opts.redis, queue));
+    this.replicaAcks = opts.replicated
+      ? new ReplicaAcks(opts.redis, { timeoutMs: opts.enqueueTimeoutMs })
+      : null;
     this.replayIntervalMs = opts.replayIntervalMs ?? 250;
     this.maxEventsPerJob = opts.maxEventsPerJob ?? 100;
     this.replayOutage = new OutageLog(opts.logger, {
@@ -219,8 +218,7 @@ export class QueueSink implements StatsSink {
 
   /** With replicas: until one has the shard's writes so far (see `replicated`). */
   private async replicate(shard: number): Promise<void> {
-    if (!this.opts.replicated) return;
-    await waitForReplica(this.opts.redis, shardLayout(shard).leaseKey, this.opts.enqueueTimeoutMs);
+    await this.replicaAcks?.wait(shardLayout(shard).leaseKey);
   }
 
   private addsOf(shard: number): JobAdds {

@@ -1,7 +1,6 @@
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import type { Config } from '../config';
 import type { Logger } from '../log/logger';
-import { hashSlotOf } from './shard';
 
 /**
  * Every Redis connection Pacproxy makes, for the three shapes users run: one node (REDIS_URL),
@@ -200,28 +199,4 @@ export function topologyFaultOf(err: unknown): RedisTopologyFault | null {
   if (message.includes('non local key')) return 'CROSSSLOT'; // a script reached into another slot
   const match = FAULT_WORD.exec(message);
   return match ? (match[1] as RedisTopologyFault) : null;
-}
-
-/**
- * Resolves once the writes made so far on the master that holds `key` have reached at least one
- * replica (Redis WAIT), else rejects. Replication is asynchronous: a master that dies right after
- * acknowledging a write loses it, and its promoted replica never had it. So with replicas (a
- * Cluster, Sentinel), an event counts as accepted only once a replica has it as well; a master
- * with no replica attached at the moment is taken at its word (there is no second copy to wait for).
- */
-export async function waitForReplica(redis: RedisClient, key: string, timeoutMs: number): Promise<void> {
-  const node = redis instanceof Cluster ? masterOf(redis, key) : redis;
-  // a master without replicas (one just promoted, its old master not back yet) has nothing to wait for
-  const role = (await node.call('ROLE')) as [string, number, unknown[]?];
-  if (role[0] !== 'master' || (role[2] ?? []).length === 0) return;
-  const acknowledged = await node.wait(1, timeoutMs);
-  if (acknowledged < 1) throw new Error(`no replica acknowledged the write within ${timeoutMs} ms`);
-}
-
-/** The connection to the master serving `key`'s hash slot (the one that ran the key's writes). */
-function masterOf(cluster: Cluster, key: string): Redis {
-  const [address] = cluster.slots[hashSlotOf(key)] ?? [];
-  const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === address);
-  if (!node) throw new Error(`no master known for the slot of ${key}`);
-  return node;
 }
