@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,16 +137,21 @@ class Pipeline {
   }
 }
 
-/** Jobs anywhere but completed over every shard queue, read through the engine's own client. */
-async function jobsLeft(target: RedisTarget): Promise<{ open: number; failed: number }> {
-  const redis = createRedis(target, 'worker', 'test-jobs-left', createLogger('silent'));
+/** Runs `use` on every shard queue, through a client of the engine's own, closed after. */
+async function withShardQueues<T>(target: RedisTarget, use: (queues: Queue[]) => Promise<T>): Promise<T> {
+  const redis = createRedis(target, 'worker', 'test-shard-queues', createLogger('silent'));
   const queues = createShardQueues(redis, SHARDS);
   try {
-    return await jobsLeftIn(queues);
+    return await use(queues);
   } finally {
     await Promise.all(queues.map((q) => q.close()));
     redis.disconnect();
   }
+}
+
+/** Jobs anywhere but completed over every shard queue. */
+function jobsLeft(target: RedisTarget): Promise<{ open: number; failed: number }> {
+  return withShardQueues(target, jobsLeftIn);
 }
 
 /**
@@ -153,33 +159,25 @@ async function jobsLeft(target: RedisTarget): Promise<{ open: number; failed: nu
  * count falls short, this says whether events wait in a queue nobody consumes or are gone.
  */
 async function shardReport(target: RedisTarget, p: Pipeline, probes: number): Promise<string> {
-  const redis = createRedis(target, 'worker', 'test-shard-report', createLogger('silent'));
-  const queues = createShardQueues(redis, SHARDS);
-  try {
-    const counts = await Promise.all(
-      queues.map((q) => q.getJobCounts('wait', 'active', 'completed', 'paused', 'failed')),
-    );
-    const counted = await countedRequests(await p.store(), [...KEYSTEMS, PROBE_KEYSTEM]);
-    const sent = new Map<string, number>(KEYSTEMS.map((k) => [k, REQUESTS / KEYSTEMS.length]));
-    sent.set(PROBE_KEYSTEM, probes);
-    return counts
-      .map((c, shard) => {
-        let want = 0;
-        let got = 0;
-        for (const [k, n] of sent) {
-          if (shardOf(k, SHARDS) !== shard) continue;
-          want += n;
-          got += counted.get(k) ?? 0;
-        }
-        return `shard ${shard}: counted ${got}/${want}; jobs ${JSON.stringify(c)}`;
-      })
-      .join('\n');
-  } catch (err) {
-    return `no shard report: ${String(err)}`;
-  } finally {
-    await Promise.all(queues.map((q) => q.close()));
-    redis.disconnect();
-  }
+  const counts = await withShardQueues(target, (queues) =>
+    Promise.all(queues.map((q) => q.getJobCounts('wait', 'active', 'completed', 'paused', 'failed'))),
+  ).catch((err: unknown) => `no shard report: ${String(err)}`);
+  if (typeof counts === 'string') return counts;
+  const counted = await countedRequests(await p.store(), [...KEYSTEMS, PROBE_KEYSTEM]);
+  const sent = new Map<string, number>(KEYSTEMS.map((k) => [k, REQUESTS / KEYSTEMS.length]));
+  sent.set(PROBE_KEYSTEM, probes);
+  return counts
+    .map((c, shard) => {
+      let want = 0;
+      let got = 0;
+      for (const [k, n] of sent) {
+        if (shardOf(k, SHARDS) !== shard) continue;
+        want += n;
+        got += counted.get(k) ?? 0;
+      }
+      return `shard ${shard}: counted ${got}/${want}; jobs ${JSON.stringify(c)}`;
+    })
+    .join('\n');
 }
 
 /**
