@@ -23,39 +23,48 @@ export interface BatchWindowOptions {
 /**
  * Fills one batch: blocks while idle, then takes what is waiting until the batch is full or
  * the window (FLUSH_INTERVAL_MS from the first job) closes.
+ *
+ * A backlog met after an idle wait starts with a batch of a quarter of FLUSH_MAX_JOBS: every
+ * shard meets it at once, Redis answers all their takes together, and the worker would idle
+ * until every shard's full batch was taken; a quarter is committed while Redis takes the rest.
  */
 export class BatchWindow {
-  /** size of the last batch filled: a big one means a backlog is being drained */
-  private lastBatch = 0;
+  private wasBacklog = false;
 
   constructor(private readonly opts: BatchWindowOptions) {}
 
+  /** the last batch came full: more is waiting (the consumer takes it while that one commits) */
+  get backlog(): boolean {
+    return this.wasBacklog;
+  }
+
   async fill(): Promise<TakenJob[]> {
     const { source, maxJobs, intervalMs } = this.opts;
+    let cap = maxJobs;
     // a backlog needs no blocking wait: the first take finds it
-    const batch = this.lastBatch > 0 ? await source.take(maxJobs) : [];
+    const batch = this.wasBacklog ? await source.take(maxJobs) : [];
     if (batch.length === 0) {
       const first = await source.next();
-      if (!first) return this.filled(batch);
+      if (!first) return this.filled(batch, false);
       batch.push(first);
+      cap = Math.max(1, Math.floor(maxJobs / 4));
     }
     const deadline = Date.now() + intervalMs;
-    while (batch.length < maxJobs && !this.opts.stopping() && Date.now() < deadline) {
-      const found = await source.take(maxJobs - batch.length);
+    while (batch.length < cap && !this.opts.stopping() && Date.now() < deadline) {
+      const found = await source.take(cap - batch.length);
       batch.push(...found);
       if (found.length === 0) {
-        // the queue ran dry: a batch at least half full, or the rest of a backlog (the last
-        // batch was that big), is flushed now — waiting would only delay it; a small batch of
-        // light traffic waits for more, within the window
-        if (batch.length >= maxJobs / 2 || this.lastBatch >= maxJobs / 2) break;
+        // the queue ran dry: the rest of a backlog is flushed now (waiting would only delay
+        // it); a batch of light traffic waits for more, within the window
+        if (this.wasBacklog) break;
         await this.opts.sleep(Math.min(deadline - Date.now(), 50));
       }
     }
-    return this.filled(batch);
+    return this.filled(batch, batch.length >= cap);
   }
 
-  private filled(batch: TakenJob[]): TakenJob[] {
-    this.lastBatch = batch.length;
+  private filled(batch: TakenJob[], full: boolean): TakenJob[] {
+    this.wasBacklog = full;
     return batch;
   }
 }

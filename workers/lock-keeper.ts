@@ -9,25 +9,44 @@ export interface LockKeeperOptions {
 }
 
 /**
- * Keeps the job locks of an open batch alive (every third of a lock duration) while the batch
- * is being committed, however long the store takes: its jobs are not re-delivered meanwhile.
+ * Keeps the job locks of the jobs a consumer holds (its open batch, and the next one taken
+ * while that commits) alive, every third of a lock duration, however long the store takes:
+ * its jobs are not re-delivered meanwhile. Jobs are held from their take until their batch is
+ * completed or dropped.
  */
 export class LockKeeper {
+  private readonly held = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
   constructor(private readonly opts: LockKeeperOptions) {}
 
-  /** Runs `work` with the locks of `ids` kept alive until it ends. */
-  async whileOpen<T>(ids: readonly string[], work: () => Promise<T>): Promise<T> {
-    const timer = setInterval(() => void this.extend(ids), Math.floor(this.opts.lockDurationMs / 3));
-    try {
-      return await work();
-    } finally {
-      clearInterval(timer);
-    }
+  hold(ids: readonly string[]): void {
+    if (this.closed) return;
+    for (const id of ids) this.held.add(id);
+    this.timer ??= setInterval(() => void this.extend(), Math.floor(this.opts.lockDurationMs / 3));
   }
 
-  private async extend(ids: readonly string[]): Promise<void> {
+  release(ids: readonly string[]): void {
+    for (const id of ids) this.held.delete(id);
+    if (this.held.size === 0) this.stopTimer();
+  }
+
+  /** Stops for good (the consumer stopped or lost its lease): nothing is extended after. */
+  close(): void {
+    this.closed = true;
+    this.held.clear();
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async extend(): Promise<void> {
     try {
-      const failed = await this.opts.extend(ids);
+      const failed = await this.opts.extend([...this.held]);
       if (failed.length > 0) this.opts.events.emit('locksLost', { count: failed.length });
     } catch (err) {
       this.opts.events.emit('lockExtensionFailed', { err });

@@ -85,27 +85,38 @@ export class ShardConsumer {
     this.loop = this.run().catch((err: unknown) => void this.events.emit('crashed', { err }));
   }
 
-  /** Graceful: the open batch is applied and completed, then the consumer stops. */
+  /** Graceful: the open batches are applied and completed, then the consumer stops. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop;
+    this.locks.close();
     await this.jobs.close(false);
   }
 
-  /** The lease is gone: drop the open batch without completing it (its jobs will be re-delivered). */
+  /** The lease is gone: drop the open batches without completing them (their jobs will be re-delivered). */
   async abort(): Promise<void> {
     this.aborted = true;
     this.stopping = true;
     this.pauses.cancel();
     await this.loop;
+    this.locks.close();
     await this.jobs.close(true);
   }
 
   private async run(): Promise<void> {
-    for (let failures = 0; !this.stopping;) {
+    // the next batch, taken while the last one commits
+    let prefetched: Promise<TakenJob[]> | null = null;
+    for (let failures = 0; !this.stopping || prefetched;) {
+      const taking = prefetched ?? this.take();
+      prefetched = null;
       try {
-        const batch = await this.window.fill();
-        if (batch.length > 0) await this.flush(batch);
+        const batch = await taking;
+        if (batch.length > 0) {
+          // a backlog: Redis takes the next batch while this one commits (they alternated,
+          // each idle half the time)
+          if (this.window.backlog && !this.stopping) prefetched = this.take();
+          await this.flush(batch);
+        }
         failures = 0;
       } catch (err) {
         // Redis refused a fetch (out of memory, say): the shard must not stay unconsumed once
@@ -117,10 +128,25 @@ export class ShardConsumer {
     }
   }
 
+  /** Fills a batch; its jobs' locks are kept alive from then until its flush is over. */
+  private take(): Promise<TakenJob[]> {
+    const taking = this.window.fill().then((batch) => {
+      this.locks.hold(batch.map((job) => job.id));
+      return batch;
+    });
+    // a prefetch that fails is awaited (and its error handled) only after the flush before it
+    taking.catch(() => undefined);
+    return taking;
+  }
+
   /** Commits a batch, then completes it. */
   private async flush(batch: TakenJob[]): Promise<void> {
     const ids = batch.map((job) => job.id);
-    if (await this.locks.whileOpen(ids, () => this.commits.commit(batch))) await this.complete(ids);
+    try {
+      if (await this.commits.commit(batch)) await this.complete(ids);
+    } finally {
+      this.locks.release(ids);
+    }
   }
 
   /**

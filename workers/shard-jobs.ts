@@ -31,8 +31,12 @@ export class ShardJobs implements JobSource {
   private stalled = 0;
 
   constructor(private readonly opts: ShardJobsOptions) {
+    // No auto-pipelining: it sends a command only at setImmediate, after every socket read of
+    // the event loop's turn. Shards' replies arrive together, so each shard's next take and
+    // completion waited behind every other shard's commit, and Redis idled while the worker
+    // committed (a third of a backlog's drain).
     this.connection = duplicateRedis(opts.connection, `pacproxy-shard-${opts.shard}`, {
-      enableAutoPipelining: true,
+      enableAutoPipelining: false,
     });
     this.worker = createManualWorker(
       shardLayout(opts.shard),

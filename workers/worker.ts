@@ -6,6 +6,7 @@ import type { Config } from '../src/config';
 import { runShutdown, type ShutdownReport, type ShutdownStep } from '../src/lifecycle/shutdown';
 import type { Logger } from '../src/log/logger';
 import type { Metrics } from '../src/metrics/metrics';
+import { prepareEventDecoding } from '../src/queue/event-codec';
 import { createDeadLetterQueue } from '../src/queue/queues';
 import type { StatsStore } from '../src/store/types';
 import { LeaseManager, type ShardOwner } from './lease-manager';
@@ -60,6 +61,7 @@ export class ShardWorker implements ShardOwner {
 
   start(): void {
     this.log.info({ shards: this.opts.config.SHARDS }, 'worker started');
+    prepareEventDecoding();
     this.leases.start();
   }
 

@@ -29,6 +29,11 @@ const statsEvent = z.discriminatedUnion('kind', [packEvent, resetEvent]);
 /** The fast acceptance of events in this version's shape (compiled-check.ts). */
 const currentShape = compiledCheck(statsEvent);
 
+/** Compiles the event check now: a worker does it at its start, not in its first batch. */
+export function prepareEventDecoding(): void {
+  currentShape.prepare();
+}
+
 /**
  * What the compiled check cannot see: the refinement, and a `__proto__` key in a map (zod renames
  * it as the stores keep it, see schema.ts).

@@ -6,6 +6,7 @@ import { encodeJob } from '../../src/queue/event-codec';
 import { createDeadLetterQueue, createShardQueues } from '../../src/queue/queues';
 import { createRedis, type RedisClient } from '../../src/queue/redis';
 import { SqliteStore } from '../../src/store/sqlite';
+import type { StatsStore } from '../../src/store/types';
 import type { ConsumerEvents } from '../../workers/consumer-events';
 import { ShardConsumer } from '../../workers/shard-consumer';
 import { packEvent } from '../helpers/stats-events';
@@ -23,6 +24,44 @@ describe('ShardConsumer events', () => {
   let store: SqliteStore;
   let consumer: ShardConsumer;
 
+  function consumerOn(target: StatsStore, lockDurationMs = 3000): ShardConsumer {
+    return new ShardConsumer({
+      shard: 0,
+      epoch: 1,
+      workerId: 'w1',
+      connection: redis,
+      store: target,
+      deadLetters,
+      flushIntervalMs: 50,
+      flushMaxJobs: 100,
+      lockDurationMs,
+      storeWriteTimeoutMs: 10_000,
+    });
+  }
+
+  /** The store, with the commit of its `nth` batch held until `open()`. */
+  function heldStore(nth: number) {
+    let calls = 0;
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const held: StatsStore = Object.assign(Object.create(store) as StatsStore, {
+      applyBatch: async (events: Parameters<StatsStore['applyBatch']>[0]) => {
+        if (++calls === nth) await gate;
+        return store.applyBatch(events);
+      },
+    });
+    return { held, open, calls: () => calls };
+  }
+
+  async function addJobs(n: number): Promise<void> {
+    await queue.addBulk(
+      Array.from({ length: n }, (_, i) => ({
+        name: '1 pack',
+        data: encodeJob([packEvent('keystem-00', i + 1)]),
+      })),
+    );
+  }
+
   beforeEach(async () => {
     server = await RedisProcess.start();
     dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-consumer-'));
@@ -31,18 +70,7 @@ describe('ShardConsumer events', () => {
     deadLetters = createDeadLetterQueue(redis);
     store = new SqliteStore({ path: path.join(dir, 'stats.db') });
     await store.init();
-    consumer = new ShardConsumer({
-      shard: 0,
-      epoch: 1,
-      workerId: 'w1',
-      connection: redis,
-      store,
-      deadLetters,
-      flushIntervalMs: 50,
-      flushMaxJobs: 100,
-      lockDurationMs: 3000,
-      storeWriteTimeoutMs: 3000,
-    });
+    consumer = consumerOn(store);
   });
 
   afterEach(async () => {
@@ -80,5 +108,55 @@ describe('ShardConsumer events', () => {
     await waitFor(async () => (await queue.getJobCounts('completed')).completed === 31, {
       what: 'every job completed',
     });
+  });
+
+  it("takes a backlog's next batch while the last one commits, and keeps its locks alive", async () => {
+    await addJobs(350);
+    const { held, open, calls } = heldStore(2);
+    await consumer.stop(); // the unstarted one of beforeEach
+    consumer = consumerOn(held, 1000);
+    const trouble: string[] = [];
+    consumer.events.on('stalledSeen', () => trouble.push('stalled'));
+    consumer.events.on('locksLost', () => trouble.push('locks lost'));
+    consumer.start();
+    // a quarter batch first (25), then full ones: the second (100) is held in its commit, and
+    // the third (100) is taken meanwhile
+    await waitFor(() => calls() === 2, { what: 'the second batch committing' });
+    await waitFor(async () => (await queue.getJobCounts('active')).active === 200, {
+      what: 'the next batch taken during the commit',
+    });
+    try {
+      // held past two lock durations: the stalled checker runs, and finds nothing to re-deliver
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(await queue.getJobCounts('active', 'wait')).toEqual({ active: 200, wait: 125 });
+    } finally {
+      open();
+    }
+    await waitFor(async () => (await store.getSummary()).totalRequests === 350, {
+      what: 'every event counted',
+    });
+    await waitFor(async () => (await queue.getJobCounts('active')).active === 0, {
+      what: 'every job completed',
+    });
+    expect(trouble).toEqual([]);
+    expect((await store.getSummary()).totalRequests).toBe(350);
+  });
+
+  it('applies and completes the batch taken ahead too when it stops', async () => {
+    await addJobs(350);
+    const { held, open, calls } = heldStore(2);
+    await consumer.stop(); // the unstarted one of beforeEach
+    consumer = consumerOn(held);
+    consumer.start();
+    await waitFor(() => calls() === 2, { what: 'the second batch committing' });
+    await waitFor(async () => (await queue.getJobCounts('active')).active === 200, {
+      what: 'the next batch taken during the commit',
+    });
+    const stopped = consumer.stop();
+    open();
+    await stopped;
+    // nothing left active: the batch taken ahead was applied and completed, not dropped
+    expect(await queue.getJobCounts('active', 'wait')).toEqual({ active: 0, wait: 125 });
+    expect((await store.getSummary()).totalRequests).toBe(225);
   });
 });

@@ -37,6 +37,9 @@ function windowOn(
   });
 }
 
+/** from..to, both included */
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
 describe('BatchWindow', () => {
   it('answers an empty batch when the idle wait brings nothing', async () => {
     const source = new FakeSource();
@@ -44,26 +47,24 @@ describe('BatchWindow', () => {
     expect(source.nexts).toBe(1);
   });
 
-  it('fills a batch up to FLUSH_MAX_JOBS, oldest first, and leaves the rest waiting', async () => {
+  it('meets a backlog with a quarter batch, then takes full ones without the idle wait', async () => {
     const source = new FakeSource();
     source.add(250);
-    const window = windowOn(source);
-    const batch = await window.fill();
-    expect(batch.map((j) => j.id)).toEqual(Array.from({ length: 100 }, (_, i) => String(i + 1)));
-    expect(source.waiting).toHaveLength(150);
-    // a backlog: the next batch is taken without the idle wait
-    const nexts = source.nexts;
-    expect((await window.fill()).map((j) => j.id)[0]).toBe('101');
-    expect(source.nexts).toBe(nexts);
-  });
-
-  it('flushes a half-full batch as soon as the queue runs dry', async () => {
-    const source = new FakeSource();
-    source.add(60);
-    let sleeps = 0;
-    const batch = await windowOn(source, { onSleep: () => sleeps++ }).fill();
-    expect(batch).toHaveLength(60);
-    expect(sleeps).toBe(0);
+    const window = windowOn(source, {
+      onSleep: () => {
+        throw new Error('a backlog never waits');
+      },
+    });
+    const ids = (batch: TakenJob[]) => batch.map((j) => Number(j.id));
+    // every shard meets a backlog at once: a quarter batch is committed while Redis takes the rest
+    expect(ids(await window.fill())).toEqual(range(1, 25));
+    expect(window.backlog).toBe(true);
+    expect(ids(await window.fill())).toEqual(range(26, 125));
+    expect(ids(await window.fill())).toEqual(range(126, 225));
+    expect(source.nexts).toBe(1);
+    // the rest of the backlog goes at once, and the window is back to light traffic
+    expect(ids(await window.fill())).toEqual(range(226, 250));
+    expect(window.backlog).toBe(false);
   });
 
   it('waits within the window for more when a small batch finds the queue dry', async () => {
