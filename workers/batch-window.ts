@@ -24,12 +24,15 @@ export interface BatchWindowOptions {
  * Fills one batch: blocks while idle, then takes what is waiting until the batch is full or
  * the window (FLUSH_INTERVAL_MS from the first job) closes.
  *
- * A backlog met after an idle wait starts with a batch of a quarter of FLUSH_MAX_JOBS: every
- * shard meets it at once, Redis answers all their takes together, and the worker would idle
- * until every shard's full batch was taken; a quarter is committed while Redis takes the rest.
+ * A backlog met after an idle wait starts with a batch of a quarter of FLUSH_MAX_JOBS, and each
+ * next batch is twice the last until full: every shard meets the backlog at once and Redis
+ * answers all their takes together, so with full batches at once the worker would idle until
+ * every shard's were taken; this way each commit runs while Redis takes the next, larger batch.
  */
 export class BatchWindow {
   private wasBacklog = false;
+  /** the most the last batch could hold */
+  private lastCap = 0;
 
   constructor(private readonly opts: BatchWindowOptions) {}
 
@@ -40,12 +43,12 @@ export class BatchWindow {
 
   async fill(): Promise<TakenJob[]> {
     const { source, maxJobs, intervalMs } = this.opts;
-    let cap = maxJobs;
+    let cap = Math.min(maxJobs, this.lastCap * 2);
     // a backlog needs no blocking wait: the first take finds it
-    const batch = this.wasBacklog ? await source.take(maxJobs) : [];
+    const batch = this.wasBacklog ? await source.take(cap) : [];
     if (batch.length === 0) {
       const first = await source.next();
-      if (!first) return this.filled(batch, false);
+      if (!first) return this.filled(batch, false, cap);
       batch.push(first);
       cap = Math.max(1, Math.floor(maxJobs / 4));
     }
@@ -60,11 +63,12 @@ export class BatchWindow {
         await this.opts.sleep(Math.min(deadline - Date.now(), 50));
       }
     }
-    return this.filled(batch, batch.length >= cap);
+    return this.filled(batch, batch.length >= cap, cap);
   }
 
-  private filled(batch: TakenJob[], full: boolean): TakenJob[] {
+  private filled(batch: TakenJob[], full: boolean, cap: number): TakenJob[] {
     this.wasBacklog = full;
+    this.lastCap = cap;
     return batch;
   }
 }

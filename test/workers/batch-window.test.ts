@@ -47,23 +47,24 @@ describe('BatchWindow', () => {
     expect(source.nexts).toBe(1);
   });
 
-  it('meets a backlog with a quarter batch, then takes full ones without the idle wait', async () => {
+  it('meets a backlog with a quarter batch, then twice that until full, without the idle wait', async () => {
     const source = new FakeSource();
-    source.add(250);
+    source.add(300);
     const window = windowOn(source, {
       onSleep: () => {
         throw new Error('a backlog never waits');
       },
     });
     const ids = (batch: TakenJob[]) => batch.map((j) => Number(j.id));
-    // every shard meets a backlog at once: a quarter batch is committed while Redis takes the rest
+    // every shard meets a backlog at once: each commit runs while Redis takes the next, larger batch
     expect(ids(await window.fill())).toEqual(range(1, 25));
     expect(window.backlog).toBe(true);
-    expect(ids(await window.fill())).toEqual(range(26, 125));
-    expect(ids(await window.fill())).toEqual(range(126, 225));
+    expect(ids(await window.fill())).toEqual(range(26, 75));
+    expect(ids(await window.fill())).toEqual(range(76, 175));
+    expect(ids(await window.fill())).toEqual(range(176, 275));
     expect(source.nexts).toBe(1);
     // the rest of the backlog goes at once, and the window is back to light traffic
-    expect(ids(await window.fill())).toEqual(range(226, 250));
+    expect(ids(await window.fill())).toEqual(range(276, 300));
     expect(window.backlog).toBe(false);
   });
 
