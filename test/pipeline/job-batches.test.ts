@@ -45,14 +45,14 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
     redis.disconnect();
   });
 
-  function batches(token: string, lockDurationMs = 30_000): JobBatches {
+  function batches(token: string, lockDurationMs = 30_000, keepCompleted = KEEP): JobBatches {
     return new JobBatches({
       connection: redis,
       toKey: (type) => worker.toKey(type),
       token,
       lockDurationMs,
       workerName: 'test-worker',
-      keepCompleted: KEEP,
+      keepCompleted,
     });
   }
 
@@ -80,6 +80,18 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
     expect(job?.processedOn).toBeGreaterThan(0);
     expect(job?.processedBy).toBe('test-worker');
     expect(await job?.getState()).toBe('active');
+  });
+
+  it('moves jobs to active as one move per job would (newest at the head), skipping v4-style markers', async () => {
+    const events = await addEvents(3);
+    // a marker of BullMQ 4 among the jobs: dropped, never taken
+    await redis.linsert(worker.toKey('wait'), 'BEFORE', events[1]!.eventId, '0:123');
+
+    const taken = await batches('t').take(10);
+
+    expect(taken.map((j) => j.id)).toEqual(events.map((e) => e.eventId));
+    expect(await redis.lrange(worker.toKey('active'), 0, -1)).toEqual(events.map((e) => e.eventId).reverse());
+    expect(await redis.llen(worker.toKey('wait'))).toBe(0);
   });
 
   it('hands over job data that is not JSON as its raw text (the consumer dead-letters it)', async () => {
@@ -159,6 +171,33 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
     ]);
     expect(await (await queue.getJob(first!.eventId))?.getState()).toBe('active');
     expect(await (await queue.getJob(second!.eventId))?.getState()).toBe('completed');
+  });
+
+  it('completes a job named twice in one call once: the second time its lock is gone (-2)', async () => {
+    const [event] = await addEvents(1);
+    const jobs = batches('token-a');
+    await jobs.take(1);
+
+    expect(await jobs.complete([event!.eventId, event!.eventId])).toEqual([{ id: event!.eventId, code: -2 }]);
+    expect(await queue.getJobCounts('active', 'completed')).toEqual({ active: 0, completed: 1 });
+    const events = await redis.xrange(worker.toKey('events'), '-', '+');
+    expect(events.filter(([, fields]) => fields[1] === 'completed')).toHaveLength(1);
+  });
+
+  it('removes a thousand and more old completed jobs in one call once fewer are kept', async () => {
+    const added = await addEvents(1201);
+    const taken = await batches('token-a').take(1201);
+    const keepAll = batches('token-a', 30_000, 5000);
+    expect(await keepAll.complete(taken.slice(0, 1200).map((j) => j.id))).toEqual([]);
+    expect(await queue.getCompletedCount()).toBe(1200);
+    await new Promise((r) => setTimeout(r, 5)); // the last one completes later: it is the newest
+
+    const keepTen = batches('token-a', 30_000, 10);
+    expect(await keepTen.complete([taken[1200]!.id])).toEqual([]);
+
+    expect(await queue.getCompletedCount()).toBe(10);
+    expect(await redis.exists(worker.toKey(added[0]!.eventId))).toBe(0);
+    expect(await (await queue.getJob(added[1200]!.eventId))?.getState()).toBe('completed');
   });
 
   it("leaves jobs whose owner died to BullMQ's stalled checker, which returns them to wait", async () => {
