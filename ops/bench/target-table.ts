@@ -30,10 +30,14 @@ export interface ScenarioFigures {
 
 /** What the pipeline bench measured (bench:pipeline, ops/bench/pipeline.ts). */
 export interface PipelineFigures {
+  /** the judged drains' events per job: as many as the proxy's group commit makes */
+  eventsPerJob: number;
   /** BullMQ's Worker, concurrency 100, no-op processor: events/s */
   baselineRate: number;
   /** one Pacproxy worker process, SQLite, ledger, synchronous=FULL: events/s */
   drainRate: number;
+  /** the same two drains on denser jobs than the proxy makes (reported) */
+  dense: { eventsPerJob: number; baselineRate: number; drainRate: number };
   /** the store held exactly the events sent after every drain */
   exact: boolean;
   /** flushes of the drains, and the most writes one keystem's row got in one of them */
@@ -114,15 +118,30 @@ export function evaluateProxyTargets(scenarios: readonly ScenarioFigures[]): Tar
 
 export function evaluatePipelineTargets(pipeline: PipelineFigures): TargetRow[] {
   const drain = pipeline.drainRate / pipeline.baselineRate;
+  const measured =
+    `${fixed(pipeline.drainRate)} vs ${fixed(pipeline.baselineRate)} events/s, ` +
+    `${fixed(pipeline.eventsPerJob, 2)} events per job` +
+    (pipeline.exact ? '' : ', store totals WRONG');
+  // the same drain, judged by two issues' goals
+  const drainRow = (goal: number, issues: string): TargetRow => ({
+    target: `pipeline drain (SQLite, full durability, 1 worker) vs BullMQ no-op Worker, ${issues}`,
+    measured,
+    ratio: x(drain),
+    goal: `≥ ${fixed(goal, 2)}×, exact`,
+    verdict: judge(drain >= goal && pipeline.exact),
+  });
+  const { dense } = pipeline;
   return [
+    drainRow(1.5, 'issues 13, 14'),
+    drainRow(2, 'issue 20'),
     {
-      target: 'pipeline drain (SQLite, full durability, 1 worker) vs BullMQ no-op Worker',
+      target: `the same drain in denser jobs than the proxy makes`,
       measured:
-        `${fixed(pipeline.drainRate)} vs ${fixed(pipeline.baselineRate)} events/s` +
-        (pipeline.exact ? '' : ', store totals WRONG'),
-      ratio: x(drain),
-      goal: '≥ 2.00×, exact',
-      verdict: judge(drain >= 2 && pipeline.exact),
+        `${fixed(dense.drainRate)} vs ${fixed(dense.baselineRate)} events/s, ` +
+        `${fixed(dense.eventsPerJob, 2)} events per job`,
+      ratio: x(dense.drainRate / dense.baselineRate),
+      goal: 'reported',
+      verdict: 'report',
     },
     {
       target: 'store writes per keystem per flush (most in any flush)',
