@@ -110,6 +110,8 @@ export interface DrainResult {
   keystemWrites?: number;
   /** the most writes one keystem's row got in one flush (flushes told apart by updated_at) */
   maxKeystemWritesPerFlush?: number;
+  /** the same for a keystem-hour's row (history) */
+  maxHourWritesPerFlush?: number;
   countWrites?: number;
   counted?: number;
 }
@@ -252,6 +254,15 @@ async function preparedStore(file: string): Promise<void> {
       INSERT INTO bench_keystem_flushes VALUES (NEW.keystem, NEW.updated_at, 1)
       ON CONFLICT (keystem, flush) DO UPDATE SET n = n + 1; END;`);
   }
+  // a keystem-hour's row is written after its keystem's in the same flush: keyed by that stamp
+  db.exec(`CREATE TABLE bench_hour_flushes (keystem TEXT, hour INTEGER, flush TEXT, n INTEGER NOT NULL,
+    PRIMARY KEY (keystem, hour, flush));`);
+  for (const op of ['INSERT', 'UPDATE']) {
+    db.exec(`CREATE TRIGGER bench_hour_flush_${op} AFTER ${op} ON keystem_hours BEGIN
+      INSERT INTO bench_hour_flushes
+        VALUES (NEW.keystem, NEW.hour, (SELECT updated_at FROM keystems WHERE keystem = NEW.keystem), 1)
+      ON CONFLICT (keystem, hour, flush) DO UPDATE SET n = n + 1; END;`);
+  }
   for (const table of ['keystems', 'keystem_entries']) {
     for (const op of ['INSERT', 'UPDATE']) {
       db.exec(`CREATE TRIGGER bench_${table}_${op} AFTER ${op} ON ${table} BEGIN
@@ -266,19 +277,20 @@ function readWrites(file: string): {
   counts: number;
   requests: number;
   maxPerKeystemFlush: number;
+  maxPerHourFlush: number;
 } {
   const db = new Database(file, { readonly: true });
   const n = (tbl: string) =>
     (db.prepare('SELECT n FROM bench_writes WHERE tbl = ?').get(tbl) as { n: number } | undefined)?.n ?? 0;
   const requests = (db.prepare('SELECT SUM(total_requests) AS n FROM keystems').get() as { n: number }).n;
-  const maxPerKeystemFlush = (
-    db.prepare('SELECT MAX(n) AS n FROM bench_keystem_flushes').get() as { n: number | null }
-  ).n;
+  const most = (table: string) =>
+    (db.prepare(`SELECT MAX(n) AS n FROM ${table}`).get() as { n: number | null }).n ?? 0;
   const result = {
     keystems: n('keystems'),
     counts: n('keystem_entries'),
     requests,
-    maxPerKeystemFlush: maxPerKeystemFlush ?? 0,
+    maxPerKeystemFlush: most('bench_keystem_flushes'),
+    maxPerHourFlush: most('bench_hour_flushes'),
   };
   db.close();
   return result;
@@ -313,6 +325,7 @@ async function benchWorkers(
       flushes,
       keystemWrites: writes.keystems,
       maxKeystemWritesPerFlush: writes.maxPerKeystemFlush,
+      maxHourWritesPerFlush: writes.maxPerHourFlush,
       countWrites: writes.counts,
       counted: writes.requests,
     };
@@ -515,7 +528,8 @@ export async function runPipelineBench(eventsPerJob = EVENTS_PER_JOB): Promise<P
     );
     process.stdout.write(
       `most writes to one keystem's row in one flush: ${fixed(one.maxKeystemWritesPerFlush)} (1 worker), ` +
-        `${fixed(two.maxKeystemWritesPerFlush)} (2 workers)\n`,
+        `${fixed(two.maxKeystemWritesPerFlush)} (2 workers); to one keystem-hour's row: ` +
+        `${fixed(one.maxHourWritesPerFlush)} (1 worker), ${fixed(two.maxHourWritesPerFlush)} (2 workers)\n`,
     );
     process.stdout.write(
       `\nfreshness at ${RATE} events/s with 2 workers (accepted → visible in the store), ${fresh.length} probes:` +
@@ -553,6 +567,10 @@ export function pipelineFigures(r: PipelineBenchResult): PipelineFigures {
     maxKeystemWritesPerFlush: Math.max(
       one.maxKeystemWritesPerFlush ?? Infinity,
       two.maxKeystemWritesPerFlush ?? Infinity,
+    ),
+    maxHourWritesPerFlush: Math.max(
+      one.maxHourWritesPerFlush ?? Infinity,
+      two.maxHourWritesPerFlush ?? Infinity,
     ),
     freshnessRate: r.freshnessRate,
     freshnessP99Ms: percentile(r.freshness, 99),

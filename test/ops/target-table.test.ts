@@ -32,6 +32,7 @@ const pipeline: PipelineFigures = {
   exact: true,
   flushes: 240,
   maxKeystemWritesPerFlush: 1,
+  maxHourWritesPerFlush: 1,
   freshnessRate: 1000,
   freshnessP99Ms: 1200,
 };
@@ -101,6 +102,7 @@ describe('the bench targets table', () => {
     expect(
       evaluatePipelineTargets({ ...pipeline, flushes: 0, maxKeystemWritesPerFlush: 0 })[3]?.verdict,
     ).toBe('FAIL');
+    expect(evaluatePipelineTargets({ ...pipeline, maxHourWritesPerFlush: 2 })[3]?.verdict).toBe('FAIL');
     const inexact = evaluatePipelineTargets({ ...pipeline, exact: false });
     expect(inexact.slice(0, 2).map((r) => r.verdict)).toEqual(['FAIL', 'FAIL']);
   });
