@@ -1,4 +1,3 @@
-import { waitFor } from '../helpers/wait';
 import { keystems, packEvent } from './support/events';
 import { PipelineHarness } from './support/harness';
 
@@ -19,18 +18,18 @@ describe('pipeline: a paused worker comes back', () => {
     const ks = keystems(30);
     const events = Array.from({ length: 3000 }, (_, i) => packEvent(ks[i % ks.length]!));
     const [zombie, survivor] = [h.startWorker('zombie'), h.startWorker('survivor')];
-    await waitFor(async () => (await h.shardsHeld([zombie, survivor])).every((n) => n === 4), {
+    await h.waitFor(async () => (await h.shardsHeld([zombie, survivor])).every((n) => n === 4), {
       timeoutMs: 20_000,
       what: 'both workers owning shards',
     });
     const streaming = h.stream(events, 50, 50);
 
-    await waitFor(async () => (await (await h.store()).getSummary()).totalRequests > 300, {
+    await h.waitFor(async () => (await (await h.store()).getSummary()).totalRequests > 300, {
       timeoutMs: 20_000,
       what: 'traffic being counted',
     });
     // pause it while it holds jobs of an open batch
-    await waitFor(
+    await h.waitFor(
       async () => {
         if ((await h.locksHeldBy(zombie)) === 0) return false;
         zombie.signal('SIGSTOP');
@@ -42,15 +41,15 @@ describe('pipeline: a paused worker comes back', () => {
     );
     // its leases expire and the survivor takes every shard; its job locks expire and the
     // survivor's stalled-job check returns those jobs to the queues, to count them itself
-    await waitFor(async () => (await h.shardsHeld([survivor]))[0] === h.env.SHARDS, {
+    await h.waitFor(async () => (await h.shardsHeld([survivor]))[0] === h.env.SHARDS, {
       timeoutMs: 20_000,
       what: 'the survivor owning every shard',
     });
-    await waitFor(async () => (await h.locksHeldBy(zombie)) === 0, {
+    await h.waitFor(async () => (await h.locksHeldBy(zombie)) === 0, {
       timeoutMs: 20_000,
       what: 'the zombie’s job locks expired',
     });
-    await waitFor(() => survivor.output().includes('stalled jobs of a dead or paused owner returned'), {
+    await h.waitFor(() => survivor.output().includes('stalled jobs of a dead or paused owner returned'), {
       timeoutMs: 20_000,
       what: 'the zombie’s jobs re-delivered to the survivor',
     });
@@ -60,6 +59,6 @@ describe('pipeline: a paused worker comes back', () => {
     const counted = await h.settle(ks, events.length);
     for (const k of ks) expect(counted.get(k)).toBe(100);
     expect((await h.jobsLeft()).failed).toBe(0);
-    await waitFor(() => zombie.output().includes('shard lease lost'), { what: 'the zombie noticing' });
+    await h.waitFor(() => zombie.output().includes('shard lease lost'), { what: 'the zombie noticing' });
   });
 });

@@ -101,6 +101,22 @@ export class PipelineHarness {
     );
   }
 
+  /**
+   * waitFor, and on a timeout the error also carries every shard's lease owner and every
+   * process's output: what a failure in CI needs to be understood afterwards.
+   */
+  async waitFor(
+    check: () => boolean | Promise<boolean>,
+    options: Parameters<typeof waitFor>[1],
+  ): Promise<void> {
+    await waitFor(check, options).catch(async (err: unknown) => {
+      const owners = await this.leaseOwners().catch(() => 'unknown');
+      throw new Error(
+        `${(err as Error).message}\nlease owners: ${JSON.stringify(owners)}\n${this.outputs()}`,
+      );
+    });
+  }
+
   /** How many shards each process holds a lease on. */
   async shardsHeld(processes: readonly NodeProcess[]): Promise<number[]> {
     const owners = await this.leaseOwners();
