@@ -137,7 +137,7 @@ export function evaluatePipelineTargets(pipeline: PipelineFigures): TargetRow[] 
     drainRow(1.5, 'issues 13, 14'),
     drainRow(2, 'issue 20'),
     {
-      target: `the same drain in denser jobs than the proxy makes`,
+      target: 'the same drain in denser jobs than the proxy makes',
       measured:
         `${fixed(dense.drainRate)} vs ${fixed(dense.baselineRate)} events/s, ` +
         `${fixed(dense.eventsPerJob, 2)} events per job`,
