@@ -4,21 +4,22 @@ import { luaScript } from '../src/util/lua-script';
 /**
  * Redis-side batch operations on one BullMQ queue: take up to N waiting jobs into `active`
  * (locked by a token), and complete a set of locked jobs, each in ONE Lua script call
- * (lua/take-jobs-2.lua, lua/complete-jobs-2.lua).
+ * (lua/take-jobs-3.lua, lua/complete-jobs-3.lua).
  *
  * Why: BullMQ moves jobs one script call at a time (moveToActive, moveToFinished), and Redis
  * spends ~60 µs of Lua per call whatever the script does — more than everything else a stats
- * event costs. These scripts make, per job, exactly the writes BullMQ's scripts make for a job
- * of a stats queue (the same keys, lock, stalled set, events stream and marker; BullMQ 5.x
- * layout), so BullMQ's own stalled checker, lock extension, counts and Bull Board see the jobs
- * as BullMQ would. They cover only what stats queues use: no priorities, delays, rate limits,
- * parents or deduplication ids, and completed jobs are kept up to a count (BullMQ's
- * `removeOnComplete: { count }`), older ones removed. The idle wait for the first job
+ * event costs. These scripts make, per job, the writes BullMQ's scripts make for a job of a
+ * stats queue (the same keys, lock, stalled set and marker; BullMQ 5.x layout), so BullMQ's own
+ * stalled checker, lock extension, counts and Bull Board see the jobs as BullMQ would — but no
+ * events in the queue's events stream (BullMQ's QueueEvents): nothing reads them for stats
+ * queues, and they were a fifth of Redis's work per job. They cover only what stats queues use:
+ * no priorities, delays, rate limits, parents or deduplication ids, and completed jobs are kept
+ * up to a count (BullMQ's `removeOnComplete: { count }`), older ones removed. The idle wait for the first job
  * of a batch stays BullMQ's own blocking fetch, which handles everything.
  */
 
-const TAKE_JOBS = luaScript(__dirname, 'take-jobs-2.lua');
-const COMPLETE_JOBS = luaScript(__dirname, 'complete-jobs-2.lua');
+const TAKE_JOBS = luaScript(__dirname, 'take-jobs-3.lua');
+const COMPLETE_JOBS = luaScript(__dirname, 'complete-jobs-3.lua');
 
 /**
  * Jobs per script call: a script blocks Redis while it runs (~5–10 µs a job), so a batch of a
@@ -79,11 +80,11 @@ export class JobBatches {
   constructor(private readonly opts: JobBatchesOptions) {
     const { connection, toKey } = opts;
     // defineCommand loads each script once per connection and calls it by SHA (EVALSHA)
-    connection.defineCommand('pacproxyTakeJobs', { numberOfKeys: 5, lua: TAKE_JOBS });
-    connection.defineCommand('pacproxyCompleteJobs', { numberOfKeys: 6, lua: COMPLETE_JOBS });
+    connection.defineCommand('pacproxyTakeJobs', { numberOfKeys: 4, lua: TAKE_JOBS });
+    connection.defineCommand('pacproxyCompleteJobs', { numberOfKeys: 3, lua: COMPLETE_JOBS });
     this.redis = connection as BatchCommands;
-    this.takeKeys = ['wait', 'active', 'events', 'meta', 'marker'].map(toKey);
-    this.completeKeys = ['wait', 'active', 'events', 'meta', 'stalled', 'completed'].map(toKey);
+    this.takeKeys = ['wait', 'active', 'meta', 'marker'].map(toKey);
+    this.completeKeys = ['active', 'stalled', 'completed'].map(toKey);
     this.jobPrefix = toKey('');
   }
 

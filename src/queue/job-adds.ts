@@ -3,9 +3,10 @@ import { luaScript } from '../util/lua-script';
 import type { RedisClient } from './redis';
 
 /**
- * Adds stats jobs to a shard queue, many per script call (lua/add-jobs-1.lua), written exactly
- * as BullMQ's `Queue.add` writes them (test/queue/job-adds.process.test.ts compares the two), so
- * BullMQ's workers, counts and Bull Board see them as its own.
+ * Adds stats jobs to a shard queue, many per script call (lua/add-jobs-2.lua), written as
+ * BullMQ's `Queue.add` writes them but for the events stream, which gets no "added" and
+ * "waiting" events (test/queue/job-adds.process.test.ts compares the two), so BullMQ's workers,
+ * counts and Bull Board see them as its own.
  *
  * Why not `Queue.add`: its script costs Redis ~45 µs a job, ~30 of them in Lua that handles
  * options stats jobs never use; this one ~15 µs. On the proxy's path to Redis, one job per shard
@@ -20,8 +21,8 @@ export interface NewJob {
 
 type AddCommands = RedisClient & { pacproxyAddJobs(...args: string[]): Promise<string[]> };
 
-const ADD_JOBS = luaScript(__dirname, 'add-jobs-1.lua');
-const KEYS = ['wait', 'paused', 'meta', 'id', 'active', 'events', 'marker'] as const;
+const ADD_JOBS = luaScript(__dirname, 'add-jobs-2.lua');
+const KEYS = ['wait', 'paused', 'meta', 'id', 'active', 'marker'] as const;
 /** A script blocks Redis while it runs: an outbox replay of thousands of jobs goes as several calls. */
 const JOBS_PER_CALL = 50;
 

@@ -112,7 +112,7 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
     expect(await batches('t').take(10)).toEqual([]);
   });
 
-  it('completes the jobs it holds, keeping the newest as BullMQ would, with a completed event each', async () => {
+  it('completes the jobs it holds, keeping the newest as BullMQ would, with no events', async () => {
     await addEvents(KEEP + 200);
     const jobs = batches('token-a');
     const taken = await jobs.take(KEEP + 200);
@@ -139,9 +139,9 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
     expect(await queue.getJob(older[0]!.id)).toBeUndefined();
     expect(await redis.exists(worker.toKey(older[0]!.id))).toBe(0);
     expect(await lockOf(taken[0]!.id)).toBeNull();
+    // no "active" or "completed" events: nothing reads a stats queue's events stream
     const events = await redis.xrange(worker.toKey('events'), '-', '+');
-    const completed = events.filter(([, fields]) => fields[1] === 'completed');
-    expect(completed).toHaveLength(KEEP + 200);
+    expect(events.filter(([, fields]) => ['active', 'completed'].includes(fields[1]!))).toEqual([]);
   });
 
   it('keeps the same newest jobs as BullMQ does for a job completed by its own script', async () => {
@@ -180,8 +180,7 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
 
     expect(await jobs.complete([event!.eventId, event!.eventId])).toEqual([{ id: event!.eventId, code: -2 }]);
     expect(await queue.getJobCounts('active', 'completed')).toEqual({ active: 0, completed: 1 });
-    const events = await redis.xrange(worker.toKey('events'), '-', '+');
-    expect(events.filter(([, fields]) => fields[1] === 'completed')).toHaveLength(1);
+    expect(await (await queue.getJob(event!.eventId))?.attemptsMade).toBe(1);
   });
 
   it('removes a thousand and more old completed jobs in one call once fewer are kept', async () => {
