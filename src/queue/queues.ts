@@ -21,7 +21,11 @@ export const STATS_JOB_OPTIONS: JobsOptions = {
   removeOnFail: false,
 };
 
-/** The events stream of a queue (Bull Board's history) is capped, so Redis memory stays flat. */
+/**
+ * The events stream of a queue (what BullMQ's QueueEvents reads; Bull Board does not) is capped,
+ * so Redis memory stays flat: Pacproxy's scripts write no events, BullMQ's own fetch and stalled
+ * checker still do.
+ */
 const STREAMS = { events: { maxLen: 1000 } };
 
 /** Connection errors are logged once per outage by the connection itself (redis.ts). */
