@@ -91,6 +91,9 @@ describe('KeystemMemory', () => {
       expect(logs.lines.join('')).not.toMatch(/down-key|secret-part/);
     } finally {
       await redisServer.restart();
+      // back before the suite disconnects: a connection still reconnecting holds ioredis's
+      // disconnect timer open, and Jest's exit waits for it
+      await waitFor(() => redis.status === 'ready', { what: 'redis connection back' });
     }
   });
 });
