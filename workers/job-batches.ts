@@ -14,8 +14,8 @@ import { luaScript } from '../src/util/lua-script';
  * events in the queue's events stream (BullMQ's QueueEvents): nothing reads them for stats
  * queues, and they were a fifth of Redis's work per job. They cover only what stats queues use:
  * no priorities, delays, rate limits, parents or deduplication ids, and completed jobs are kept
- * up to a count (BullMQ's `removeOnComplete: { count }`), older ones removed. The idle wait for the first job
- * of a batch stays BullMQ's own blocking fetch, which handles everything.
+ * up to a count (BullMQ's `removeOnComplete: { count }`), older ones removed. The idle wait for
+ * the first job of a batch stays BullMQ's own blocking fetch, which handles everything.
  */
 
 const TAKE_JOBS = luaScript(__dirname, 'take-jobs-3.lua');
