@@ -2,14 +2,15 @@ import type { Config } from '../config';
 import type { Logger } from '../log/logger';
 import { MongoStore } from './mongo';
 import { mongoPort } from './mongo-port';
-import { SqliteStore } from './sqlite';
+import { SqliteThreadStore } from './sqlite-thread';
 import type { StatsStore } from './types';
 
 export type { StatsStore } from './types';
 
 /**
  * The configured backend, not yet initialised (call `init()`): SQLite at SQLITE_PATH (its
- * folder is created), or MongoDB at MONGODB_URL (a replica set). Nothing connects here.
+ * folder is created), run on a thread of its own (sqlite-thread.ts), or MongoDB at MONGODB_URL
+ * (a replica set). Nothing connects here.
  */
 export function createStore(config: Config, logger: Logger): StatsStore {
   const historyRetentionMs = config.HISTORY_RETENTION_DAYS * 24 * 60 * 60 * 1000;
@@ -22,5 +23,5 @@ export function createStore(config: Config, logger: Logger): StatsStore {
     });
   }
   logger.info({ store: 'sqlite', path: config.SQLITE_PATH }, 'stats store');
-  return new SqliteStore({ path: config.SQLITE_PATH, historyRetentionMs });
+  return new SqliteThreadStore({ path: config.SQLITE_PATH, historyRetentionMs });
 }

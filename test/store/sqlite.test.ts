@@ -1,26 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { SqliteStore } from '../../src/store/sqlite';
 import { packEvent } from '../helpers/stats-events';
-import { describeStoreConformance, TEST_LEDGER_TTL_MS } from './conformance';
+import { describeSqliteConformance, tempDir } from './sqlite-conformance';
 
-function tempDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'pacproxy-sqlite-'));
-}
-
-describeStoreConformance('SQLite (temp file)', async () => {
-  const dir = tempDir();
-  const store = new SqliteStore({ path: path.join(dir, 'stats.db'), ledgerTtlMs: TEST_LEDGER_TTL_MS });
-  await store.init();
-  return {
-    store,
-    dispose: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeSqliteConformance('SQLite (temp file)', (options) => new SqliteStore(options));
 
 describe('SqliteStore', () => {
   let dir: string;

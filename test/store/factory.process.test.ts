@@ -5,16 +5,16 @@ import { testConfig } from '../../src/config';
 import { createLogger } from '../../src/log/logger';
 import { createStore } from '../../src/store';
 import { MongoStore } from '../../src/store/mongo';
-import { SqliteStore } from '../../src/store/sqlite';
+import { SqliteThreadStore } from '../../src/store/sqlite-thread';
 
 describe('createStore', () => {
   const logger = createLogger('silent');
 
-  it('makes the SQLite store by default, creating the folder of SQLITE_PATH at init', async () => {
+  it('makes the SQLite store (on its own thread) by default, creating the folder of SQLITE_PATH at init', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pacproxy-factory-'));
     const file = path.join(dir, 'data', 'pacproxy.db');
     const store = createStore(testConfig({ SQLITE_PATH: file }), logger);
-    expect(store).toBeInstanceOf(SqliteStore);
+    expect(store).toBeInstanceOf(SqliteThreadStore);
     await store.init();
     expect(existsSync(file)).toBe(true);
     await store.close();
