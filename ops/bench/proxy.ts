@@ -270,6 +270,7 @@ async function report(name: ScenarioName, stack: Stack): Promise<ScenarioResult>
       'autocannon, the upstream, the proxies, Redis and the worker share this machine.\n',
   );
   const redisBefore = cpuSeconds(stack.redis.service.pid);
+  const callsBefore = await commandCalls(stack.redis.url);
   const memoryAtStart = { proxy: memory(stack.proxy.pid), bare: memory(stack.bareService.pid) };
   const targets = [stack.upstream, stack.bare, stack.root, stack.pack];
   for (const target of targets) await warm(target);
@@ -355,6 +356,13 @@ async function report(name: ScenarioName, stack: Stack): Promise<ScenarioResult>
     `Redis: ${fixed(redisUsPerEvent, 1)} µs of CPU per accepted event (enqueue and drain), ` +
       `${fixed(events)} events in ${fixed(jobs)} jobs (${fixed(eventsPerJob, 2)} events per job).`,
   );
+  const callsAfter = await commandCalls(stack.redis.url);
+  const perEvent = Object.entries(callsAfter)
+    .map(([cmd, n]) => [cmd, (n - (callsBefore[cmd] ?? 0)) / Math.max(events, 1)] as const)
+    .filter(([, n]) => n >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([cmd, n]) => `${cmd} ${n.toFixed(2)}`);
+  console.log(`Redis commands per accepted event: ${perEvent.join(', ')}.`);
   return { name, bare, root, pack, ...latency, redisUsPerEvent, eventsPerJob, exact: counted.exact };
 }
 
@@ -372,6 +380,21 @@ async function enqueued(stack: Stack): Promise<{ events: number; jobs: number }>
       jobs += Number(id);
     }
     return { events, jobs };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Calls so far of each Redis command (INFO commandstats). */
+async function commandCalls(url: string): Promise<Record<string, number>> {
+  const redis = new Redis(url, { lazyConnect: true });
+  try {
+    await redis.connect();
+    const calls: Record<string, number> = {};
+    for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+      calls[m[1]!] = Number(m[2]);
+    }
+    return calls;
   } finally {
     redis.disconnect();
   }
