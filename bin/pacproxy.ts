@@ -40,7 +40,8 @@ async function main(): Promise<void> {
       : { target: redisTarget(config), close: async () => undefined };
   logger.info({ redis: describeRedis(redis.target) }, 'Redis');
   closing.push({ name: 'private redis-server', run: () => redis.close() });
-  const store = createStore(config, logger);
+  // its event loop serves pack requests: the SQLite store works beside it
+  const store = createStore(config, logger, 'own-thread');
   closing.unshift({ name: 'store', run: () => store.close() });
   await store.init();
   const proxy = await startProxy({ config, logger, metrics, redis: redis.target, store });

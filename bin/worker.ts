@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const steps: ShutdownStep[] = [];
   stopOnSignal({ name: 'pacproxy worker', logger, timeoutMs, steps: () => steps });
   const metrics = new Metrics();
-  const store = createStore(config, logger);
+  const store = createStore(config, logger, 'event-loop');
   steps.push({ name: 'store', run: () => store.close() });
   await store.init();
   const redis = redisTarget(config);

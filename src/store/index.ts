@@ -2,17 +2,26 @@ import type { Config } from '../config';
 import type { Logger } from '../log/logger';
 import { MongoStore } from './mongo';
 import { mongoPort } from './mongo-port';
+import { SqliteStore } from './sqlite';
 import { SqliteThreadStore } from './sqlite-thread';
 import type { StatsStore } from './types';
 
 export type { StatsStore } from './types';
 
 /**
- * The configured backend, not yet initialised (call `init()`): SQLite at SQLITE_PATH (its
- * folder is created), run on a thread of its own (sqlite-thread.ts), or MongoDB at MONGODB_URL
- * (a replica set). Nothing connects here.
+ * Where a SQLite store runs: on a thread of its own (sqlite-thread.ts), for a process that also
+ * answers requests — a commit's fsync or a long history read on its event loop would hold them
+ * up; or on the event loop, for a worker process, which answers nothing: there the thread's price
+ * (every batch's events copied to it) slowed the drain, by a quarter with two worker processes.
  */
-export function createStore(config: Config, logger: Logger): StatsStore {
+export type SqlitePlacement = 'own-thread' | 'event-loop';
+
+/**
+ * The configured backend, not yet initialised (call `init()`): SQLite at SQLITE_PATH (its
+ * folder is created), placed as asked, or MongoDB at MONGODB_URL (a replica set). Nothing
+ * connects here.
+ */
+export function createStore(config: Config, logger: Logger, sqlite: SqlitePlacement): StatsStore {
   const historyRetentionMs = config.HISTORY_RETENTION_DAYS * 24 * 60 * 60 * 1000;
   if (config.STORE === 'mongodb') {
     // never log the URL: it may carry credentials
@@ -22,6 +31,7 @@ export function createStore(config: Config, logger: Logger): StatsStore {
       historyRetentionMs,
     });
   }
-  logger.info({ store: 'sqlite', path: config.SQLITE_PATH }, 'stats store');
-  return new SqliteThreadStore({ path: config.SQLITE_PATH, historyRetentionMs });
+  logger.info({ store: 'sqlite', path: config.SQLITE_PATH, placement: sqlite }, 'stats store');
+  const options = { path: config.SQLITE_PATH, historyRetentionMs };
+  return sqlite === 'own-thread' ? new SqliteThreadStore(options) : new SqliteStore(options);
 }
