@@ -33,5 +33,11 @@ export function createStore(config: Config, logger: Logger, sqlite: SqlitePlacem
   }
   logger.info({ store: 'sqlite', path: config.SQLITE_PATH, placement: sqlite }, 'stats store');
   const options = { path: config.SQLITE_PATH, historyRetentionMs };
-  return sqlite === 'own-thread' ? new SqliteThreadStore(options) : new SqliteStore(options);
+  if (sqlite === 'event-loop') return new SqliteStore(options);
+  return new SqliteThreadStore(options, ({ exitCode, err }) =>
+    logger.error(
+      { exitCode, err },
+      'the SQLite store thread stopped; a new one opens the database at the next call',
+    ),
+  );
 }

@@ -48,7 +48,15 @@ export class SqliteThreadStore implements ThreadedStore {
   private initialised = false;
   private closed = false;
 
-  constructor(private readonly options: SqliteStoreOptions) {}
+  /**
+   * `onThreadStopped`: told when a thread ends while the store is open (a crash), with its exit
+   * code and the error it died of, if any; the next call starts a new one.
+   */
+  constructor(
+    private readonly options: SqliteStoreOptions,
+    private readonly onThreadStopped: (stop: { exitCode: number; err: Error | null }) => void = () =>
+      undefined,
+  ) {}
 
   async init(): Promise<void> {
     if (this.closed) throw notReady();
@@ -120,7 +128,9 @@ export class SqliteThreadStore implements ThreadedStore {
     thread.on('message', (reply: ThreadReply) => this.settle(reply));
     thread.on('error', (err) => (crash = err));
     thread.on('exit', (code) => {
-      if (this.thread === thread) this.thread = null;
+      if (this.thread !== thread) return; // ended by close()
+      this.thread = null;
+      this.onThreadStopped({ exitCode: code, err: crash });
       const stopped = new ThreadStopped(code, crash);
       for (const { reject } of this.pending.values()) reject(stopped);
       this.pending.clear();

@@ -17,9 +17,13 @@ describeSqliteConformance(
 describe('SqliteThreadStore', () => {
   let dir: string;
   let store: SqliteThreadStore;
+  let stops: number[];
   beforeEach(() => {
     dir = tempDir();
-    store = new SqliteThreadStore({ path: path.join(dir, 'stats.db') });
+    stops = [];
+    store = new SqliteThreadStore({ path: path.join(dir, 'stats.db') }, ({ exitCode }) =>
+      stops.push(exitCode),
+    );
   });
   afterEach(async () => {
     await store.close();
@@ -59,6 +63,7 @@ describe('SqliteThreadStore', () => {
     const held = store.applyBatch(generateEvents(20_000, 500));
     await thread!.terminate();
     await expect(held).rejects.toThrow(/thread stopped/);
+    expect(stops).toEqual([1]); // terminate()'s exit code, told once
     expect((await store.getKeystem('a'))?.totalRequests).toBe(1);
     expect(threadOf(store)).not.toBe(thread);
   });
@@ -71,5 +76,11 @@ describe('SqliteThreadStore', () => {
     await terminated;
     await expect(store.ping()).rejects.toBeInstanceOf(StoreError);
     expect(threadOf(store)).toBeNull();
+  });
+
+  it('tells nothing of the thread it ends itself at close()', async () => {
+    await store.init();
+    await store.close();
+    expect(stops).toEqual([]);
   });
 });
