@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { shardLayout } from '../../src/queue/shard';
 import { BENCH_API_KEYS, BENCH_HEADERS, BENCH_ORDER } from './lib/order';
 import { cpuSeconds, memory, type Memory } from './lib/proc';
-import { PrivateRedis } from './lib/redis';
+import { PrivateRedis, redisCli } from './lib/redis';
 import { fixed, formatTable } from './lib/table';
 import { Teardown } from './lib/teardown';
 import { evaluateProxyTargets, printVerdicts, type ScenarioFigures } from './target-table';
@@ -387,17 +387,10 @@ async function enqueued(stack: Stack): Promise<{ events: number; jobs: number }>
 
 /** Calls so far of each Redis command (INFO commandstats). */
 async function commandCalls(url: string): Promise<Record<string, number>> {
-  const redis = new Redis(url, { lazyConnect: true });
-  try {
-    await redis.connect();
-    const calls: Record<string, number> = {};
-    for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-      calls[m[1]!] = Number(m[2]);
-    }
-    return calls;
-  } finally {
-    redis.disconnect();
-  }
+  const info = await redisCli(['-u', url, 'info', 'commandstats']);
+  const calls: Record<string, number> = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[m[1]!] = Number(m[2]);
+  return calls;
 }
 
 function ratio(value: number, base: number): string {

@@ -18,8 +18,8 @@ port.on('message', (call: ThreadCall) => {
 async function run({ id, method, args }: ThreadCall): Promise<void> {
   let reply: ThreadReply;
   try {
-    const run = store[method] as (...a: unknown[]) => Promise<unknown>;
-    reply = { id, value: await run.apply(store, args) };
+    const storeMethod = store[method] as (...a: unknown[]) => Promise<unknown>;
+    reply = { id, value: await storeMethod.apply(store, args) };
   } catch (err) {
     reply = { id, error: describe(err) };
   }
