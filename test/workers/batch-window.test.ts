@@ -76,6 +76,23 @@ describe('BatchWindow', () => {
     expect(batch.length).toBeGreaterThan(3);
   });
 
+  it('after a take that found the queue dry, waits before taking again', async () => {
+    const source = new FakeSource();
+    source.add(2);
+    let sleeps = 0;
+    // two jobs arrive during each wait; the window fills up after a few
+    const batch = await windowOn(source, {
+      maxJobs: 40,
+      onSleep: () => {
+        sleeps += 1;
+        source.add(2);
+      },
+    }).fill();
+    expect(batch).toHaveLength(10);
+    // one take per wait, plus the first: never a take straight after one that came back short
+    expect(source.takes).toBe(sleeps + 1);
+  });
+
   it('closes the window at FLUSH_INTERVAL_MS however little came', async () => {
     const source = new FakeSource();
     source.add(1);
