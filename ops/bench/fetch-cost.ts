@@ -111,14 +111,20 @@ const fills: Array<[string, Fill]> = [
   [
     'src/queue/job-adds.ts, one job per call (the producer)',
     (queue, redis, jobs) => {
-      const adds = new JobAdds(redis, queue);
-      return Promise.all(jobs.map((job) => adds.add([{ name: job.name, data: JSON.stringify(job.data) }])));
+      const adds = new JobAdds(redis, [queue]);
+      return Promise.all(
+        jobs.map((job) =>
+          adds.add([{ shard: 0, jobs: [{ name: job.name, data: JSON.stringify(job.data) }] }]),
+        ),
+      );
     },
   ],
   [
     'src/queue/job-adds.ts, 50 jobs per call (outbox replay)',
     (queue, redis, jobs) =>
-      new JobAdds(redis, queue).add(jobs.map((job) => ({ name: job.name, data: JSON.stringify(job.data) }))),
+      new JobAdds(redis, [queue]).add([
+        { shard: 0, jobs: jobs.map((job) => ({ name: job.name, data: JSON.stringify(job.data) })) },
+      ]),
   ],
 ];
 

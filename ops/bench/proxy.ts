@@ -358,11 +358,17 @@ async function report(name: ScenarioName, stack: Stack): Promise<ScenarioResult>
   );
   const callsAfter = await commandCalls(stack.redis.url);
   const perEvent = Object.entries(callsAfter)
-    .map(([cmd, n]) => [cmd, (n - (callsBefore[cmd] ?? 0)) / Math.max(events, 1)] as const)
-    .filter(([, n]) => n >= 0.01)
-    .sort((a, b) => b[1] - a[1])
-    .map(([cmd, n]) => `${cmd} ${n.toFixed(2)}`);
-  console.log(`Redis commands per accepted event: ${perEvent.join(', ')}.`);
+    .map(([cmd, after]) => {
+      const before = callsBefore[cmd] ?? { calls: 0, usec: 0 };
+      const n = Math.max(events, 1);
+      return [cmd, (after.calls - before.calls) / n, (after.usec - before.usec) / n] as const;
+    })
+    .filter(([, calls]) => calls >= 0.01)
+    .sort((a, b) => b[2] - a[2])
+    .map(([cmd, calls, usec]) => `${cmd} ${calls.toFixed(2)} (${usec.toFixed(1)} µs)`);
+  console.log(
+    `Redis commands per accepted event (their µs; a script's commands count within its own): ${perEvent.join(', ')}.`,
+  );
   return { name, bare, root, pack, ...latency, redisUsPerEvent, eventsPerJob, exact: counted.exact };
 }
 
@@ -385,11 +391,12 @@ async function enqueued(stack: Stack): Promise<{ events: number; jobs: number }>
   }
 }
 
-/** Calls so far of each Redis command (INFO commandstats). */
-async function commandCalls(url: string): Promise<Record<string, number>> {
+/** Calls so far of each Redis command, and the µs Redis spent in them (INFO commandstats). */
+async function commandCalls(url: string): Promise<Record<string, { calls: number; usec: number }>> {
   const info = await redisCli(['-u', url, 'info', 'commandstats']);
-  const calls: Record<string, number> = {};
-  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls[m[1]!] = Number(m[2]);
+  const calls: Record<string, { calls: number; usec: number }> = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
+    calls[m[1]!] = { calls: Number(m[2]), usec: Number(m[3]) };
   return calls;
 }
 

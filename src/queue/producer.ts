@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { OutageLog } from '../log/outage-log';
 import { FAULT_HINTS, topologyFaultOf, type RedisClient, type RedisTopologyFault } from './redis';
 import type { Logger } from '../log/logger';
@@ -6,7 +7,7 @@ import type { Metrics } from '../metrics/metrics';
 import type { StatsEvent } from '../stats/types';
 import { withTimeout } from '../util/with-timeout';
 import { encodeJob, jobName } from './event-codec';
-import { JobAdds, type NewJob } from './job-adds';
+import { JobAdds, type NewJob, type ShardJobs } from './job-adds';
 import { ReplicaAcks } from './replica-acks';
 import type { Outbox } from './outbox';
 import { shardLayout, shardOf } from './shard';
@@ -43,9 +44,9 @@ interface Waiting {
  * if Redis does not take it within ENQUEUE_TIMEOUT_MS, fsync'd in the local outbox.
  *
  * Group commit: the events of one shard recorded in the same event-loop turn, or while the
- * shard's previous job was on its way (up to `maxEventsPerJob`), go to Redis as ONE job, one
- * script call; each `record` resolves when its job is in Redis. Exactly-once rests on the
- * event ids in the store's ledger, not on job ids.
+ * previous call was on its way, go to Redis as ONE job (of up to `maxEventsPerJob`), and the
+ * jobs of every shard as one script call; each `record` resolves when its job is in Redis.
+ * Exactly-once rests on the event ids in the store's ledger, not on job ids.
  *
  * Once Redis fails, events go to the outbox until a background loop finds Redis answering
  * again; from then on new events go to Redis while the loop drains the outbox behind them.
@@ -56,10 +57,16 @@ interface Waiting {
 export class QueueSink implements StatsSink {
   private readonly replayIntervalMs: number;
   private readonly maxEventsPerJob: number;
-  /** shard → events recorded this turn, not yet sent */
+  /** shard → events recorded, not yet sent */
   private readonly gathering = new Map<number, Waiting[]>();
   private sendScheduled = false;
-  /** shards with a job on its way to Redis */
+  /**
+   * A call per shard rather than one for every shard: in a Cluster, where a script's keys must
+   * share a slot (and masters fail apart); also once a Redis refused the call across slots (a
+   * Cluster node given as REDIS_URL: each shard's call then tells MOVED, or works, on its own).
+   */
+  private callPerShard: boolean;
+  /** calls on their way to Redis */
   private readonly inFlight = new Set<number>();
   /** the last enqueue failure, until Redis answers again: events go straight to the outbox */
   private redisFailure: unknown = null;
@@ -68,12 +75,12 @@ export class QueueSink implements StatsSink {
   private closed = false;
   private fault: RedisTopologyFault | null = null;
   private readonly replayOutage: OutageLog;
-  /** per shard, index = shard */
-  private readonly adds: JobAdds[];
+  private readonly adds: JobAdds;
   private readonly replicaAcks: ReplicaAcks | null;
 
   constructor(private readonly opts: QueueSinkOptions) {
-    this.adds = opts.queues.map((queue) => new JobAdds(opts.redis, queue));
+    this.adds = new JobAdds(opts.redis, opts.queues);
+    this.callPerShard = opts.redis instanceof Cluster;
     this.replicaAcks = opts.replicated
       ? new ReplicaAcks(opts.redis, { timeoutMs: opts.enqueueTimeoutMs })
       : null;
@@ -169,8 +176,7 @@ export class QueueSink implements StatsSink {
       let list = this.gathering.get(shard);
       if (!list) this.gathering.set(shard, (list = []));
       list.push({ event, resolve, reject });
-      if (list.length >= this.maxEventsPerJob) this.send(shard);
-      else if (!this.sendScheduled) {
+      if (!this.sendScheduled) {
         // after this turn's I/O callbacks: every event recorded in the turn joins its shard's job
         this.sendScheduled = true;
         setImmediate(() => this.sendAll());
@@ -180,51 +186,68 @@ export class QueueSink implements StatsSink {
 
   private sendAll(): void {
     this.sendScheduled = false;
-    for (const shard of [...this.gathering.keys()]) this.send(shard);
+    for (const call of new Set([...this.gathering.keys()].map((shard) => this.callOf(shard))))
+      this.send(call);
+  }
+
+  /** The call a shard's jobs go in (one per shard, or 0 for all). */
+  private callOf(shard: number): number {
+    return this.callPerShard ? shard : 0;
   }
 
   /**
-   * Sends the shard's gathered events as one job, unless a job of the shard is still on its way:
-   * then they wait for it (and more join them), so under load jobs grow instead of round trips
-   * multiplying, and a shard's jobs reach Redis in the order they were sent.
+   * Sends the gathered events of the call's shards, a job per shard, unless the call's previous
+   * one is still on its way: then they wait for it (and more join them), so under load jobs grow
+   * instead of round trips multiplying, and a shard's jobs reach Redis in the order they were sent.
    */
-  private send(shard: number): void {
-    const gathered = this.gathering.get(shard);
-    if (!gathered || this.inFlight.has(shard)) return;
-    const waiting = gathered.splice(0, this.maxEventsPerJob);
-    if (gathered.length === 0) this.gathering.delete(shard);
-    this.inFlight.add(shard);
-    const events = waiting.map((w) => w.event);
-    withTimeout(this.addJob(shard, events), this.opts.enqueueTimeoutMs, 'Redis enqueue').then(
+  private send(call: number): void {
+    if (this.inFlight.has(call)) return;
+    const sent = this.takeGathered(call);
+    if (sent.length === 0) return;
+    this.inFlight.add(call);
+    const jobs = sent.map(({ shard, waiting }) => ({
+      shard,
+      jobs: jobsOf(
+        waiting.map((w) => w.event),
+        this.maxEventsPerJob,
+      ),
+    }));
+    withTimeout(this.addJobs(jobs), this.opts.enqueueTimeoutMs, 'Redis enqueue').then(
       () => {
-        waiting.forEach((w) => w.resolve());
-        this.inFlight.delete(shard);
-        this.send(shard);
+        for (const { waiting } of sent) waiting.forEach((w) => w.resolve());
+        this.inFlight.delete(call);
+        this.send(call);
       },
       (err: unknown) => {
-        // Redis failed this job: those gathered behind it would wait for it, then fail alike
-        const behind = this.gathering.get(shard) ?? [];
-        this.gathering.delete(shard);
-        this.inFlight.delete(shard);
-        [...waiting, ...behind].forEach((w) => w.reject(err));
+        // Redis failed these jobs: those gathered behind them would wait for them, then fail alike
+        this.inFlight.delete(call);
+        const behind = this.takeGathered(call);
+        if (topologyFaultOf(err) === 'CROSSSLOT') this.callPerShard = true;
+        for (const { waiting } of [...sent, ...behind]) waiting.forEach((w) => w.reject(err));
       },
     );
   }
 
-  private async addJob(shard: number, events: readonly StatsEvent[]): Promise<void> {
-    await this.addsOf(shard).add([newJob(events)]);
-    await this.replicate(shard);
+  /** The gathered events of the call's shards, taken out of `gathering`. */
+  private takeGathered(call: number): Array<{ shard: number; waiting: Waiting[] }> {
+    const taken = [];
+    for (const [shard, waiting] of this.gathering) {
+      if (this.callOf(shard) !== call) continue;
+      taken.push({ shard, waiting });
+      this.gathering.delete(shard);
+    }
+    return taken;
+  }
+
+  private async addJobs(jobs: readonly ShardJobs[]): Promise<void> {
+    await this.adds.add(jobs);
+    // one Redis node took them all (or, in a Cluster, one shard's master)
+    await this.replicate(jobs[0]!.shard);
   }
 
   /** With replicas: until one has the shard's writes so far (see `replicated`). */
   private async replicate(shard: number): Promise<void> {
     await this.replicaAcks?.wait(shardLayout(shard).leaseKey);
-  }
-
-  private addsOf(shard: number): JobAdds {
-    const adds = this.adds[shard];
-    if (!adds) throw new Error(`no queue for shard ${shard}`);
-    return adds;
   }
 
   private scheduleReplay(): void {
@@ -268,15 +291,11 @@ export class QueueSink implements StatsSink {
       else byShard.set(shard, [event]);
     }
     await Promise.all(
-      [...byShard].map(([shard, list]) => {
-        const jobs: NewJob[] = [];
-        for (let i = 0; i < list.length; i += this.maxEventsPerJob) {
-          jobs.push(newJob(list.slice(i, i + this.maxEventsPerJob)));
-        }
-        return this.addsOf(shard)
-          .add(jobs)
-          .then(() => this.replicate(shard));
-      }),
+      [...byShard].map(([shard, list]) =>
+        this.adds
+          .add([{ shard, jobs: jobsOf(list, this.maxEventsPerJob) }])
+          .then(() => this.replicate(shard)),
+      ),
     );
     this.opts.metrics?.eventsEnqueued.inc(events.length);
   }
@@ -286,6 +305,12 @@ export class QueueSink implements StatsSink {
   }
 }
 
-function newJob(events: readonly StatsEvent[]): NewJob {
-  return { name: jobName(events), data: JSON.stringify(encodeJob(events)) };
+/** A shard's events as jobs of up to `max` events. */
+function jobsOf(events: readonly StatsEvent[], max: number): NewJob[] {
+  const jobs: NewJob[] = [];
+  for (let i = 0; i < events.length; i += max) {
+    const slice = events.slice(i, i + max);
+    jobs.push({ name: jobName(slice), data: JSON.stringify(encodeJob(slice)) });
+  }
+  return jobs;
 }

@@ -63,7 +63,7 @@ describe('JobAdds (stats jobs added as BullMQ adds them, many per script call)',
   const byBullmq: Add = (job) => queue.add(job.name, JSON.parse(job.data) as unknown);
 
   it('leaves Redis exactly as Queue.add does', async () => {
-    const adds = new JobAdds(redis, queue);
+    const adds = new JobAdds(redis, [queue]);
     const jobs = [newJob(), newJob([packEvent('acme'), packEvent('acme')])];
     const stateAfter = async (add: Add) => {
       await redis.flushall();
@@ -72,7 +72,7 @@ describe('JobAdds (stats jobs added as BullMQ adds them, many per script call)',
       return snapshot();
     };
     const bullmqState = await stateAfter(byBullmq);
-    const scriptState = await stateAfter((job) => adds.add([job]));
+    const scriptState = await stateAfter((job) => adds.add([{ shard: 0, jobs: [job] }]));
     expect(scriptState).toEqual(bullmqState);
     const events = await redis.xrange(queue.toKey('events'), '-', '+');
     expect(events.filter(([, fields]) => fields[1] === 'added' || fields[1] === 'waiting')).toEqual([]);
@@ -80,7 +80,7 @@ describe('JobAdds (stats jobs added as BullMQ adds them, many per script call)',
   });
 
   it('adds to the paused list without a marker while the queue is paused, as Queue.add does', async () => {
-    const adds = new JobAdds(redis, queue);
+    const adds = new JobAdds(redis, [queue]);
     const job = newJob();
     const stateAfter = async (add: Add) => {
       await redis.flushall();
@@ -89,13 +89,41 @@ describe('JobAdds (stats jobs added as BullMQ adds them, many per script call)',
       return snapshot();
     };
     const bullmqState = await stateAfter(byBullmq);
-    expect(await stateAfter((j) => adds.add([j]))).toEqual(bullmqState);
+    expect(await stateAfter((j) => adds.add([{ shard: 0, jobs: [j] }]))).toEqual(bullmqState);
     expect(await queue.getJobCounts('paused')).toEqual({ paused: 1 });
+  });
+
+  it('adds the jobs of several queues in one script call, each queue marked for its workers', async () => {
+    const queues = createShardQueues(redis, 3);
+    try {
+      const adds = new JobAdds(redis, queues);
+      // by SHA, or whole when Redis does not have the script yet
+      const calls = async () =>
+        [...(await redis.info('commandstats')).matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)].reduce(
+          (n, m) => n + Number(m[1]),
+          0,
+        );
+      const before = await calls();
+      const ids = await adds.add([
+        { shard: 2, jobs: [newJob(), newJob()] },
+        { shard: 0, jobs: [newJob()] },
+      ]);
+      expect((await calls()) - before).toBe(1);
+      expect(ids).toEqual(['1', '2', '1']);
+      expect(await queues[2]!.getJobCounts('wait')).toEqual({ wait: 2 });
+      expect(await queues[0]!.getJobCounts('wait')).toEqual({ wait: 1 });
+      expect(await queues[1]!.getJobCounts('wait')).toEqual({ wait: 0 });
+      // the marker wakes the workers of the queues that got jobs, and only those
+      expect(await redis.exists(queues[2]!.toKey('marker'), queues[0]!.toKey('marker'))).toBe(2);
+      expect(await redis.exists(queues[1]!.toKey('marker'))).toBe(0);
+    } finally {
+      await Promise.all(queues.map((q) => q.close()));
+    }
   });
 
   it('adds many jobs in order, with counter ids, and BullMQ hands them out with their data', async () => {
     const jobs = Array.from({ length: 120 }, () => newJob()); // more than one script call's worth
-    const ids = await new JobAdds(redis, queue).add(jobs);
+    const ids = await new JobAdds(redis, [queue]).add([{ shard: 0, jobs }]);
     expect(ids).toEqual(jobs.map((_, i) => String(i + 1)));
     expect(await queue.getJobCounts('wait')).toEqual({ wait: 120 });
 

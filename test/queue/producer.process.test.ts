@@ -90,11 +90,20 @@ async function counter(name: keyof Metrics): Promise<number> {
   return (await metric.get()).values[0]?.value ?? 0;
 }
 
+/** Script calls Redis has run so far (INFO commandstats). */
+async function scriptCalls(): Promise<number> {
+  // ioredis calls a script by its SHA, and sends it whole when Redis does not have it yet
+  const info = await redis.info('commandstats');
+  return [...info.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
 describe('QueueSink', () => {
-  it('sends the events of one shard recorded in the same turn as ONE job, in order', async () => {
+  it('sends the events of one shard recorded in the same turn as ONE job, in order, every shard in one call', async () => {
     const events: StatsEvent[] = keystems(10).flatMap((k) => [packEvent(k), packEvent(k)]);
     events.push(resetEvent('keystem-03'), packEvent('keystem-03'));
+    const callsBefore = await scriptCalls();
     await Promise.all(events.map((e) => sink.record(e)));
+    expect((await scriptCalls()) - callsBefore).toBe(1);
     const jobs = await jobsInRedis();
     const shards = new Set(events.map((e) => shardOf(e.keystem, SHARDS)));
     expect(jobs).toHaveLength(shards.size);
@@ -108,6 +117,32 @@ describe('QueueSink', () => {
     // events of later turns go as later jobs
     await sink.record(packEvent('keystem-01'));
     expect(await jobsInRedis()).toHaveLength(shards.size + 1);
+  });
+
+  it('gathers what is recorded while a call is on its way into the next call', async () => {
+    const callsBefore = await scriptCalls();
+    const first = sink.record(packEvent('keystem-00'));
+    // the first call is sent at the end of this turn; what follows waits for it to come back
+    await new Promise(setImmediate);
+    const later = keystems(8).map((k) => packEvent(k));
+    await Promise.all([first, ...later.map((e) => sink.record(e))]);
+    expect((await scriptCalls()) - callsBefore).toBe(2);
+    expect((await eventsInRedis()).size).toBe(later.length + 1);
+  });
+
+  it('sends what waited behind a call Redis never answered to the outbox too, every shard of it', async () => {
+    const stalled = newSink({ enqueueTimeoutMs: 300 });
+    redisServer.pause();
+    try {
+      const first = stalled.record(packEvent('keystem-00'));
+      await new Promise(setImmediate); // its call is on its way, and gets no answer
+      const behind = keystems(8).map((k) => packEvent(k)); // several shards
+      await Promise.all([first, ...behind.map((e) => stalled.record(e))]);
+      expect(outbox.depth).toBe(behind.length + 1);
+    } finally {
+      redisServer.resume();
+      await stalled.close();
+    }
   });
 
   it('caps a job at maxEventsPerJob events', async () => {
