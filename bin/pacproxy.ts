@@ -1,4 +1,5 @@
 import { loadConfig } from '../src/config';
+import { deploymentConfig } from '../src/config/shard-count';
 import type { ShutdownStep } from '../src/lifecycle/shutdown';
 import { exitOnStartFailure, stopOnSignal } from '../src/lifecycle/signals';
 import { localRedis } from '../src/local-redis/local-redis';
@@ -20,9 +21,9 @@ async function main(): Promise<void> {
   const role = process.argv[2] ?? 'all';
   if (role !== 'all' && role !== 'proxy')
     throw new Error(`unknown role "${role}" (expected: proxy, or none)`);
-  const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
-  const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
+  const loaded = loadConfig();
+  const logger = createLogger(loaded.LOG_LEVEL);
+  const timeoutMs = loaded.SHUTDOWN_TIMEOUT_MS;
   // the stop, in order; each part adds its steps once it runs (a signal during the start stops what runs)
   const proxySteps: ShutdownStep[] = [];
   const workerSteps: ShutdownStep[] = [];
@@ -36,14 +37,16 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   const redis =
     role === 'all'
-      ? await localRedis({ target: configuredRedis(config), dataDir: './data/redis', logger })
-      : { target: redisTarget(config), close: async () => undefined };
+      ? await localRedis({ target: configuredRedis(loaded), dataDir: './data/redis', logger })
+      : { target: redisTarget(loaded), close: async () => undefined };
   logger.info({ redis: describeRedis(redis.target) }, 'Redis');
   closing.push({ name: 'private redis-server', run: () => redis.close() });
   // its event loop serves pack requests: the SQLite store works beside it
-  const store = createStore(config, logger, 'own-thread');
+  const store = createStore(loaded, logger, 'own-thread');
   closing.unshift({ name: 'store', run: () => store.close() });
   await store.init();
+  const config = await deploymentConfig(loaded, store);
+  logger.info({ shards: config.SHARDS }, 'deployment');
   const proxy = await startProxy({ config, logger, metrics, redis: redis.target, store });
   proxySteps.push(...proxy.shutdownSteps(timeoutMs));
   if (role === 'all') {

@@ -1,4 +1,5 @@
 import { loadConfig } from '../src/config';
+import { deploymentConfig } from '../src/config/shard-count';
 import { boundHeapGrowth } from '../src/lifecycle/heap';
 import type { ShutdownStep } from '../src/lifecycle/shutdown';
 import { exitOnStartFailure, stopOnSignal } from '../src/lifecycle/signals';
@@ -16,18 +17,20 @@ import { startWorker } from '../workers/worker-role';
  */
 async function main(): Promise<void> {
   boundHeapGrowth();
-  const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
-  const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
+  const loaded = loadConfig();
+  const logger = createLogger(loaded.LOG_LEVEL);
+  const timeoutMs = loaded.SHUTDOWN_TIMEOUT_MS;
   // installed first: a signal during the start stops what already runs
   const steps: ShutdownStep[] = [];
   stopOnSignal({ name: 'pacproxy worker', logger, timeoutMs, steps: () => steps });
   const metrics = new Metrics();
-  const store = createStore(config, logger, 'event-loop');
+  const store = createStore(loaded, logger, 'event-loop');
   steps.push({ name: 'store', run: () => store.close() });
   await store.init();
+  const config = await deploymentConfig(loaded, store);
   const redis = redisTarget(config);
   logger.info({ redis: describeRedis(redis) }, 'Redis');
+  logger.info({ shards: config.SHARDS }, 'deployment');
   const worker = await startWorker({ config, logger, metrics, redis, store, serveMetrics: true });
   steps.unshift(...worker.shutdownSteps(timeoutMs));
 }

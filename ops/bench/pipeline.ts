@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { NEW_DEPLOYMENT_SHARDS } from '../../src/config';
 import { createLogger } from '../../src/log/logger';
 import { encodeJob, jobName } from '../../src/queue/event-codec';
 import { Outbox } from '../../src/queue/outbox';
@@ -46,7 +47,8 @@ import { evaluatePipelineTargets, printVerdicts, type PipelineFigures } from './
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const KEYSTEMS = 200;
-const SHARDS = 16;
+/** as a new deployment runs them */
+const SHARDS = NEW_DEPLOYMENT_SHARDS;
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const FRESHNESS_SECONDS = Number(process.env.BENCH_FRESHNESS_SECONDS ?? 15);

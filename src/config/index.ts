@@ -21,6 +21,15 @@ const hostPortList = z
 
 const size = z.string().regex(/^\d+(b|kb|mb)?$/i, 'a size such as 512kb or 10mb');
 
+/**
+ * Shards of a new deployment when SHARDS is unset: each shard is a queue, and events of one shard
+ * accepted together travel as one job, so fewer shards make denser jobs and less Redis work per
+ * event (README "Performance"); four still let four worker processes share the work.
+ */
+export const NEW_DEPLOYMENT_SHARDS = 4;
+/** What versions that recorded no count ran when SHARDS was unset (their default). */
+export const EARLIER_DEFAULT_SHARDS = 16;
+
 /** Shortest ADMIN_TOKEN or READ_TOKEN accepted: shorter ones are guessable. */
 export const MIN_TOKEN_LENGTH = 16;
 
@@ -40,7 +49,8 @@ const schema = z.object({
   MONGODB_URL: optionalString.pipe(z.string().url().optional()),
   MONGODB_DB: z.string().min(1).default('pacproxy'),
   HISTORY_RETENTION_DAYS: int(0, 100_000).default(400),
-  SHARDS: int(1, 1024).default(16),
+  /** unset (or empty): the count the deployment's store records (see shard-count.ts) */
+  SHARDS: z.preprocess((v) => (v === '' ? undefined : v), int(1, 1024).optional()),
   FLUSH_INTERVAL_MS: int(1).default(1000),
   FLUSH_MAX_JOBS: int(1, 100_000).default(1000),
   LEASE_TTL_MS: int(1000).default(10_000),
@@ -68,7 +78,11 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.infer<typeof schema>;
+/** The settings as read from the environment: SHARDS only when set. */
+export type LoadedConfig = z.infer<typeof schema>;
+
+/** The settings a process runs with: SHARDS is the deployment's count (shard-count.ts). */
+export type Config = Omit<LoadedConfig, 'SHARDS'> & { SHARDS: number };
 
 export class ConfigError extends Error {
   readonly code = 'PACPROXY_ERR_CONFIG' satisfies ErrorCode;
@@ -79,7 +93,7 @@ export class ConfigError extends Error {
 }
 
 /** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -112,9 +126,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
-/** Builds a complete configuration for tests and tools: defaults plus the given overrides. */
+/**
+ * Builds a complete configuration for tests and tools: defaults plus the given overrides, and
+ * SHARDS as a new deployment gets it when not given (no store is asked).
+ */
 export function testConfig(overrides: Partial<Record<keyof Config, string | number>> = {}): Config {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(overrides)) env[k] = String(v);
-  return loadConfig(env);
+  const config = loadConfig(env);
+  return { ...config, SHARDS: config.SHARDS ?? NEW_DEPLOYMENT_SHARDS };
 }

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
-import type { Config } from '../config';
+import type { LoadedConfig } from '../config';
 import type { Logger } from '../log/logger';
 
 /**
@@ -33,7 +33,7 @@ export type RedisTarget =
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** The Redis the configuration names, or undefined when it names none (REDIS_URL etc. unset). */
-export function configuredRedis(config: Config): RedisTarget | undefined {
+export function configuredRedis(config: LoadedConfig): RedisTarget | undefined {
   const password = config.REDIS_PASSWORD;
   if (config.REDIS_CLUSTER_NODES) {
     const { nodes, tls } = parseNodeList(config.REDIS_CLUSTER_NODES);
@@ -48,7 +48,7 @@ export function configuredRedis(config: Config): RedisTarget | undefined {
 }
 
 /** The configured Redis, else one node at 127.0.0.1:6379. */
-export function redisTarget(config: Config): RedisTarget {
+export function redisTarget(config: LoadedConfig): RedisTarget {
   return (
     configuredRedis(config) ?? { shape: 'node', url: DEFAULT_REDIS_URL, password: config.REDIS_PASSWORD }
   );

@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import type { LoadedConfig } from '../config';
 import type { Logger } from '../log/logger';
 import { MongoStore } from './mongo';
 import { mongoPort } from './mongo-port';
@@ -21,7 +21,7 @@ export type SqlitePlacement = 'own-thread' | 'event-loop';
  * folder is created), placed as asked, or MongoDB at MONGODB_URL (a replica set). Nothing
  * connects here.
  */
-export function createStore(config: Config, logger: Logger, sqlite: SqlitePlacement): StatsStore {
+export function createStore(config: LoadedConfig, logger: Logger, sqlite: SqlitePlacement): StatsStore {
   const historyRetentionMs = config.HISTORY_RETENTION_DAYS * 24 * 60 * 60 * 1000;
   if (config.STORE === 'mongodb') {
     // never log the URL: it may carry credentials

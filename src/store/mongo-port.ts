@@ -15,7 +15,7 @@ import type { MapField, SumField } from '../stats/fold';
 import type { MaxLatency } from '../stats/types';
 
 /**
- * Exactly what MongoStore uses of MongoDB, and no more: three collections, a transaction runner,
+ * Exactly what MongoStore uses of MongoDB, and no more: four collections, a transaction runner,
  * ping and the replica-set check. The real driver satisfies it (`mongoPort`); so does the
  * in-memory collection the tests use, which evaluates the same update documents and pipelines.
  */
@@ -40,6 +40,12 @@ export type HourDoc = Record<SumField, number> &
     maxLatency: MaxLatency;
   };
 
+/** A deployment setting (src/config/shard-count.ts); `_id` is its name. */
+export interface DeploymentDoc {
+  _id: string;
+  value: number;
+}
+
 /** An applied event id; a TTL index on `at` forgets it after the ledger's time-to-live. */
 export interface LedgerDoc {
   _id: string;
@@ -61,6 +67,7 @@ export interface MongoPort {
   keystems: DocumentCollection<KeystemDoc>;
   ledger: DocumentCollection<LedgerDoc>;
   hours: DocumentCollection<HourDoc>;
+  deployment: DocumentCollection<DeploymentDoc>;
   /** Runs `fn` in one transaction (retried as a whole on transient errors); pass the session on. */
   withTransaction<R>(fn: (session: ClientSession | undefined) => Promise<R>): Promise<R>;
   ping(): Promise<void>;
@@ -83,6 +90,7 @@ export function mongoPort(url: string, dbName: string): MongoPort {
     keystems: db.collection<KeystemDoc>('keystems'),
     ledger: db.collection<LedgerDoc>('ledger'),
     hours: db.collection<HourDoc>('keystem_hours'),
+    deployment: db.collection<DeploymentDoc>('deployment'),
     async withTransaction(fn) {
       // One attempt, not the driver's withTransaction (which retries for up to 120 s): the shard
       // consumer retries under its own store-write deadline, and a lease must not wait on this.

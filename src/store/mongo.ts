@@ -23,6 +23,7 @@ import {
   type HourRange,
   type KeystemPage,
   type PageQuery,
+  type ShardCountProposal,
   type StatsStore,
   type StoreOptions,
   type SummaryPointTotals,
@@ -37,6 +38,9 @@ const INDEX_CONFLICT = new Set([85, 86]);
 const LEDGER_TTL_INDEX = 'ledger_ttl';
 const HOURS_TTL_INDEX = 'hours_ttl';
 const INDEX_NOT_FOUND = 27;
+const DUPLICATE_KEY = 11000;
+/** The deployment setting that holds the shard count. */
+const SHARDS_SETTING = 'shards';
 
 /**
  * The deployment store: one document per keystem, updated by `$inc`/`$max` in one bulkWrite,
@@ -162,6 +166,27 @@ export class MongoStore implements StatsStore, ExpiringLedger {
       .keystems.find(filter, { projection: LIST_PROJECTION, sort: { _id: 1 }, limit: page.limit + 1 })
       .toArray();
     return pageOf(docs.map(listRow), page.limit);
+  }
+
+  async recordShardCount(proposal: ShardCountProposal): Promise<number> {
+    const port = this.ready();
+    const recorded = await port.deployment.findOne({ _id: SHARDS_SETTING });
+    if (recorded) return recorded.value;
+    const holds =
+      (await port.keystems.findOne({}, { projection: { _id: 1 } })) !== null ||
+      (await port.ledger.findOne({}, { projection: { _id: 1 } })) !== null ||
+      (await port.hours.findOne({}, { projection: { _id: 1 } })) !== null;
+    try {
+      await port.deployment.insertMany([
+        { _id: SHARDS_SETTING, value: holds ? proposal.written : proposal.fresh },
+      ]);
+    } catch (err) {
+      // another process starting at the same time recorded it first: its count stands
+      if ((err as { code?: number }).code !== DUPLICATE_KEY) throw err;
+    }
+    const stored = await port.deployment.findOne({ _id: SHARDS_SETTING });
+    if (!stored) throw new Error('the shard count recorded in MongoDB is gone');
+    return stored.value;
   }
 
   async ping(): Promise<void> {

@@ -141,6 +141,10 @@ CREATE TABLE IF NOT EXISTS all_hour_entries (
   ${ENTRY_VALUE_SQL},
   PRIMARY KEY (hour, map, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deployment (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 const insertRow = `INSERT INTO keystems (keystem, ${columns.join(', ')}, max_latency, max_latency_at, reset_at, updated_at)
@@ -177,6 +181,12 @@ ON CONFLICT (map, key, keystem) DO UPDATE SET
   ${ADD_ENTRY_VALUES}`;
 
 export const DELETE_ENTRIES = 'DELETE FROM keystem_entries WHERE keystem = ?';
+
+/** A deployment setting (src/config/shard-count.ts), and whether the store holds anything at all. */
+export const DEPLOYMENT_SETTING = 'SELECT value FROM deployment WHERE name = ?';
+export const RECORD_DEPLOYMENT_SETTING = 'INSERT OR IGNORE INTO deployment (name, value) VALUES (?, ?)';
+export const HOLDS_DATA = `SELECT EXISTS (SELECT 1 FROM keystems) OR EXISTS (SELECT 1 FROM ledger)
+  OR EXISTS (SELECT 1 FROM keystem_hours) AS holds`;
 
 export const LEDGER_INSERT = 'INSERT OR IGNORE INTO ledger (event_id, applied_at) VALUES (?, ?)';
 export const LEDGER_EXPIRE = 'DELETE FROM ledger WHERE applied_at < ?';

@@ -5,7 +5,7 @@ import { packageRoot } from '../package-root';
 import type { StatsEvent } from '../stats/types';
 import { notReady, StoreError } from './errors';
 import type { SqliteStoreOptions } from './sqlite';
-import type { ExpiringLedger, HourRange, PageQuery, StatsStore } from './types';
+import type { ExpiringLedger, HourRange, PageQuery, ShardCountProposal, StatsStore } from './types';
 
 type ThreadedStore = StatsStore & ExpiringLedger;
 /** A store method the thread runs. */
@@ -87,6 +87,9 @@ export class SqliteThreadStore implements ThreadedStore {
   }
   expireLedger(now?: number) {
     return this.call<'expireLedger'>('expireLedger', now);
+  }
+  recordShardCount(proposal: ShardCountProposal) {
+    return this.call<'recordShardCount'>('recordShardCount', proposal);
   }
   ping() {
     return this.call<'ping'>('ping');

@@ -34,6 +34,7 @@ import {
   type KeystemListRow,
   type KeystemPage,
   type PageQuery,
+  type ShardCountProposal,
   type StatsStore,
   type StoreOptions,
   type SummaryPointTotals,
@@ -107,6 +108,9 @@ const RAW_COLUMNS: Partial<Record<keyof typeof STATEMENTS, readonly string[]>> =
   allRangeSums: RANGE_SUMS_COLUMNS,
   allRangeEntries: RANGE_ENTRY_COLUMNS,
 };
+
+/** The deployment setting that holds the shard count. */
+const SHARDS_SETTING = 'shards';
 
 /** Prepared once per connection, at init. */
 function prepare(db: Database.Database): Statements {
@@ -356,6 +360,21 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
       stmts.addToAllHour.run({ hour, ...rowOf(delta), keystems, maxLatencyKeystem });
       for (const row of entryRowsOf(delta)) stmts.addAllHourEntry.run({ hour, ...row });
     }
+  }
+
+  async recordShardCount(proposal: ShardCountProposal): Promise<number> {
+    const { db } = this.ready();
+    // IMMEDIATE: of processes starting together on one file, one reads and records at a time
+    return db
+      .transaction((): number => {
+        const recorded = db.prepare(sql.DEPLOYMENT_SETTING).pluck().get(SHARDS_SETTING) as string | undefined;
+        if (recorded !== undefined) return Number(recorded);
+        const holds = db.prepare(sql.HOLDS_DATA).pluck().get() === 1;
+        const count = holds ? proposal.written : proposal.fresh;
+        db.prepare(sql.RECORD_DEPLOYMENT_SETTING).run(SHARDS_SETTING, String(count));
+        return count;
+      })
+      .immediate();
   }
 
   async ping(): Promise<void> {

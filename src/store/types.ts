@@ -86,9 +86,24 @@ export interface StatsStore {
   getSummaryHistory(ranges: readonly HourRange[]): Promise<SummaryPointTotals[]>;
   /** Forgets hourly buckets older than the retention (a bounded slice per call); answers how many. */
   expireHistory(now?: number): Promise<number>;
+  /**
+   * The deployment's shard count (src/config/shard-count.ts): the one recorded, else records
+   * `fresh` in a store that holds nothing yet, or `written` in one that holds statistics or
+   * ledger entries (an earlier version's, which recorded no count), and answers it. The first of
+   * several processes starting at once wins.
+   */
+  recordShardCount(proposal: ShardCountProposal): Promise<number>;
   /** Throws when the engine does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What `recordShardCount` records when the store has no count yet. */
+export interface ShardCountProposal {
+  /** for a store that holds nothing yet */
+  fresh: number;
+  /** for a store an earlier version wrote */
+  written: number;
 }
 
 /** How long the ledger remembers an applied event id; re-deliveries come within minutes. */

@@ -9,6 +9,7 @@ import type {
 } from 'mongodb';
 import type {
   DocumentCollection,
+  DeploymentDoc,
   HourDoc,
   KeystemDoc,
   LedgerDoc,
@@ -172,6 +173,7 @@ export class MingoMongo implements MongoPort {
   readonly keystems = new MingoCollection<KeystemDoc>();
   readonly ledger = new MingoCollection<LedgerDoc>();
   readonly hours = new MingoCollection<HourDoc>();
+  readonly deployment = new MingoCollection<DeploymentDoc>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import { createSimulator, type Simulator } from '../../ops/paccurate-sim/simulator';
 import { freePort } from '../helpers/net';
 import { parseExposition, valueOf } from '../metrics/exposition';
+import { SqliteStore } from '../../src/store/sqlite';
 import { RedisProcess } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 
@@ -118,6 +119,27 @@ describe('node dist/bin/pacproxy.js', () => {
     }
     expect(await proc.exited).toBe(0);
     expect(proc.output()).not.toContain('the-secret-rest');
+  });
+
+  it("exits 1 when SHARDS differs from the deployment's recorded count", async () => {
+    const data = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-main-'));
+    const file = path.join(data, 'pacproxy.db');
+    const store = new SqliteStore({ path: file });
+    await store.init();
+    await store.recordShardCount({ fresh: 4, written: 4 }); // a deployment that started with 4
+    await store.close();
+    try {
+      const proc = startMain({
+        PACCURATE_URL: sim.url,
+        REDIS_URL: redis.url,
+        SQLITE_PATH: file,
+        SHARDS: '8',
+      });
+      expect(await proc.exited).toBe(1);
+      expect(proc.output()).toMatch(/SHARDS: 8, but this deployment runs 4 shards/);
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 naming the bad variable', async () => {

@@ -380,6 +380,7 @@ export function describeStoreConformance(
     });
 
     describeHistory(() => store);
+    describeShardCount(() => store);
 
     it('answers ping, and init is idempotent', async () => {
       await store.init();
@@ -438,6 +439,26 @@ function expectedSummaryPoints(events: readonly PackEvent[], ranges: { from: num
       keystems: new Set(inRange.map((e) => e.keystem)).size,
       maxLatency: { ...all.maxLatency, usedKeystem: top?.keystem ?? '' },
     };
+  });
+}
+
+/** The deployment's shard count (src/config/shard-count.ts), recorded once by every backend. */
+function describeShardCount(current: () => ConformanceStore): void {
+  describe("the deployment's shard count", () => {
+    const proposal = { fresh: 4, written: 16 };
+
+    it('records the count for a new deployment in a store that holds nothing, and keeps it', async () => {
+      expect(await current().recordShardCount(proposal)).toBe(4);
+      // later starts propose again: the recorded count stands, whatever the data since
+      await current().applyBatch([packEvent('ks-1', 1_000)]);
+      expect(await current().recordShardCount({ fresh: 8, written: 8 })).toBe(4);
+    });
+
+    it('records the earlier default in a store that holds statistics but no count (an earlier version wrote it)', async () => {
+      await current().applyBatch([packEvent('ks-1', 1_000)]);
+      expect(await current().recordShardCount(proposal)).toBe(16);
+      expect(await current().recordShardCount({ fresh: 2, written: 2 })).toBe(16);
+    });
   });
 }
 

@@ -80,6 +80,10 @@ describe('SqliteStore upgrade from the previous schema', () => {
     expect((await store.getKeystem('old-ks-002'))?.totalRequests).toBe(1);
   });
 
+  it('takes the file for a deployment of 16 shards, the default of the version that wrote it', async () => {
+    expect(await store.recordShardCount({ fresh: 4, written: 16 })).toBe(16);
+  });
+
   it('opens the upgraded file again without changing it', async () => {
     await store.close();
     store = await openStore(file);

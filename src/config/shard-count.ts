@@ -1,0 +1,38 @@
+import type { StatsStore } from '../store/types';
+import {
+  ConfigError,
+  EARLIER_DEFAULT_SHARDS,
+  NEW_DEPLOYMENT_SHARDS,
+  type Config,
+  type LoadedConfig,
+} from '.';
+
+/**
+ * The deployment's shard count, fixed once and kept by the store: a keystem hashes to one shard,
+ * so with another count its later events would land in another queue than its earlier ones (a
+ * reset could then overtake them), and queues past the new count would never be drained.
+ *
+ * The first process to start records SHARDS, or when unset, NEW_DEPLOYMENT_SHARDS in a store that
+ * holds nothing yet and EARLIER_DEFAULT_SHARDS in one an earlier version wrote (which recorded no
+ * count and ran that default). Every later start runs the recorded count; a SHARDS that differs
+ * from it stops the start with a ConfigError.
+ */
+export async function deploymentShards(store: StatsStore, configured: number | undefined): Promise<number> {
+  const recorded = await store.recordShardCount(
+    configured === undefined
+      ? { fresh: NEW_DEPLOYMENT_SHARDS, written: EARLIER_DEFAULT_SHARDS }
+      : { fresh: configured, written: configured },
+  );
+  if (configured !== undefined && configured !== recorded) {
+    throw new ConfigError(
+      `invalid configuration: SHARDS: ${configured}, but this deployment runs ${recorded} shards (recorded in its ` +
+        `store): the count is fixed once a deployment has started; unset SHARDS or set it to ${recorded}`,
+    );
+  }
+  return recorded;
+}
+
+/** The configuration a process runs with, SHARDS resolved by the store (after its init). */
+export async function deploymentConfig(config: LoadedConfig, store: StatsStore): Promise<Config> {
+  return { ...config, SHARDS: await deploymentShards(store, config.SHARDS) };
+}
