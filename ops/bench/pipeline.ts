@@ -54,10 +54,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const FRESHNESS_SECONDS = Number(process.env.BENCH_FRESHNESS_SECONDS ?? 15);
 /**
  * Events per job of the judged drains when bench:pipeline runs alone: what the proxy's group
- * commit makes at its capacity, as bench:proxy measures it (its Redis rows: 1.25–1.28 here, 16
- * shards, 64 API keys). `npm run bench` passes the figure its own proxy run measured instead.
+ * commit makes at its capacity, as bench:proxy measures it (its Redis rows: 2.5–2.7 here, the 4
+ * shards of a new deployment, 64 API keys). `npm run bench` passes the figure its own proxy run
+ * measured instead.
  */
-const EVENTS_PER_JOB = Number(process.env.BENCH_EVENTS_PER_JOB ?? 1.3);
+const EVENTS_PER_JOB = Number(process.env.BENCH_EVENTS_PER_JOB ?? 2.6);
 /**
  * Denser jobs than the proxy makes, drained too and reported: BullMQ's Worker costs per job, so
  * they favour it, and Pacproxy's own per-event cost (the store) then decides.
