@@ -4,7 +4,7 @@ import { luaScript } from '../src/util/lua-script';
 /**
  * Redis-side batch operations on one BullMQ queue: take up to N waiting jobs into `active`
  * (locked by a token), and complete a set of locked jobs, each in ONE Lua script call
- * (lua/take-jobs-3.lua, lua/complete-jobs-3.lua).
+ * (lua/take-jobs-3.lua, lua/complete-jobs-4.lua).
  *
  * Why: BullMQ moves jobs one script call at a time (moveToActive, moveToFinished), and Redis
  * spends ~60 µs of Lua per call whatever the script does — more than everything else a stats
@@ -19,7 +19,7 @@ import { luaScript } from '../src/util/lua-script';
  */
 
 const TAKE_JOBS = luaScript(__dirname, 'take-jobs-3.lua');
-const COMPLETE_JOBS = luaScript(__dirname, 'complete-jobs-3.lua');
+const COMPLETE_JOBS = luaScript(__dirname, 'complete-jobs-4.lua');
 
 /**
  * Jobs per script call: a script blocks Redis while it runs (~5–10 µs a job), so a batch of a

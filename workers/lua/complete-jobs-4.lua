@@ -10,6 +10,7 @@
   (it is copied to the AOF and replicas).
   Version 3: no "completed" and "drained" events in the queue's events stream (nothing reads
   them for stats queues; the XADD was a fifth of Redis's work per job taken and completed).
+  Version 4: the locks are read with one MGET per call instead of one GET per job.
 
   KEYS: active, stalled, completed
   ARGV: job key prefix, timestamp, token, completed jobs to keep, job ids…
@@ -31,6 +32,15 @@ local function inSlices(command, key, values)
   end
 end
 
+-- every job's lock, read at once
+local lockKeys, held = {}, {}
+for i = 5, #ARGV do lockKeys[#lockKeys + 1] = prefix .. ARGV[i] .. ":lock" end
+for from = 1, #lockKeys, 1000 do
+  for _, lock in ipairs(redis.call("MGET", unpack(lockKeys, from, math.min(from + 999, #lockKeys)))) do
+    held[#held + 1] = lock
+  end
+end
+
 -- locks are deleted after the loop: a job named twice finds its lock gone the second time
 local codes, locks, unlocked, completed, unlockedHere = {}, {}, {}, {}, {}
 for i = 5, #ARGV do
@@ -42,7 +52,7 @@ for i = 5, #ARGV do
   if not attempts[1] then
     code = -1
   else
-    local lock = redis.call("GET", jobKey .. ":lock")
+    local lock = held[i - 4]
     if unlockedHere[jobId] then lock = false end
     if lock ~= token then
       code = lock and -6 or -2
