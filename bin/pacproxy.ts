@@ -1,5 +1,6 @@
 import { loadConfig } from '../src/config';
 import { deploymentConfig } from '../src/config/shard-count';
+import { holdsShardQueues } from '../src/queue/queues';
 import type { ShutdownStep } from '../src/lifecycle/shutdown';
 import { exitOnStartFailure, stopOnSignal } from '../src/lifecycle/signals';
 import { localRedis } from '../src/local-redis/local-redis';
@@ -45,7 +46,9 @@ async function main(): Promise<void> {
   const store = createStore(loaded, logger, 'own-thread');
   closing.unshift({ name: 'store', run: () => store.close() });
   await store.init();
-  const config = await deploymentConfig(loaded, store);
+  const config = await deploymentConfig(loaded, store, (range) =>
+    holdsShardQueues(redis.target, range, logger),
+  );
   logger.info({ shards: config.SHARDS }, 'deployment');
   const proxy = await startProxy({ config, logger, metrics, redis: redis.target, store });
   proxySteps.push(...proxy.shutdownSteps(timeoutMs));

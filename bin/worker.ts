@@ -1,5 +1,6 @@
 import { loadConfig } from '../src/config';
 import { deploymentConfig } from '../src/config/shard-count';
+import { holdsShardQueues } from '../src/queue/queues';
 import { boundHeapGrowth } from '../src/lifecycle/heap';
 import type { ShutdownStep } from '../src/lifecycle/shutdown';
 import { exitOnStartFailure, stopOnSignal } from '../src/lifecycle/signals';
@@ -27,8 +28,8 @@ async function main(): Promise<void> {
   const store = createStore(loaded, logger, 'event-loop');
   steps.push({ name: 'store', run: () => store.close() });
   await store.init();
-  const config = await deploymentConfig(loaded, store);
-  const redis = redisTarget(config);
+  const redis = redisTarget(loaded);
+  const config = await deploymentConfig(loaded, store, (range) => holdsShardQueues(redis, range, logger));
   logger.info({ redis: describeRedis(redis) }, 'Redis');
   logger.info({ shards: config.SHARDS }, 'deployment');
   const worker = await startWorker({ config, logger, metrics, redis, store, serveMetrics: true });

@@ -14,15 +14,22 @@ import {
  *
  * The first process to start records SHARDS, or when unset, NEW_DEPLOYMENT_SHARDS in a store that
  * holds nothing yet and EARLIER_DEFAULT_SHARDS in one an earlier version wrote (which recorded no
- * count and ran that default). Every later start runs the recorded count; a SHARDS that differs
+ * count and ran that default), or beside a Redis that holds queues past NEW_DEPLOYMENT_SHARDS (an
+ * earlier version's events not yet stored). Every later start runs the recorded count; a SHARDS that differs
  * from it stops the start with a ConfigError.
  */
-export async function deploymentShards(store: StatsStore, configured: number | undefined): Promise<number> {
-  const recorded = await store.recordShardCount(
-    configured === undefined
-      ? { fresh: NEW_DEPLOYMENT_SHARDS, written: EARLIER_DEFAULT_SHARDS }
-      : { fresh: configured, written: configured },
-  );
+export async function deploymentShards(
+  store: StatsStore,
+  configured: number | undefined,
+  redisHoldsEarlierQueues: EarlierQueuesCheck = async () => false,
+): Promise<number> {
+  // a new store beside a Redis that holds an earlier version's queues is that version's deployment
+  const fresh =
+    configured ??
+    ((await redisHoldsEarlierQueues({ from: NEW_DEPLOYMENT_SHARDS, to: EARLIER_DEFAULT_SHARDS }))
+      ? EARLIER_DEFAULT_SHARDS
+      : NEW_DEPLOYMENT_SHARDS);
+  const recorded = await store.recordShardCount({ fresh, written: configured ?? EARLIER_DEFAULT_SHARDS });
   if (configured !== undefined && configured !== recorded) {
     throw new ConfigError(
       `invalid configuration: SHARDS: ${configured}, but this deployment runs ${recorded} shards (recorded in its ` +
@@ -32,7 +39,14 @@ export async function deploymentShards(store: StatsStore, configured: number | u
   return recorded;
 }
 
+/** Whether Redis holds shard queues numbered from … to - 1 (src/queue/queues.ts, holdsShardQueues). */
+export type EarlierQueuesCheck = (range: { from: number; to: number }) => Promise<boolean>;
+
 /** The configuration a process runs with, SHARDS resolved by the store (after its init). */
-export async function deploymentConfig(config: LoadedConfig, store: StatsStore): Promise<Config> {
-  return { ...config, SHARDS: await deploymentShards(store, config.SHARDS) };
+export async function deploymentConfig(
+  config: LoadedConfig,
+  store: StatsStore,
+  redisHoldsEarlierQueues?: EarlierQueuesCheck,
+): Promise<Config> {
+  return { ...config, SHARDS: await deploymentShards(store, config.SHARDS, redisHoldsEarlierQueues) };
 }

@@ -1,6 +1,8 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { RedisClient } from './redis';
-import { DEAD_LETTER, allShards } from './shard';
+import type { Logger } from '../log/logger';
+import { withTimeout } from '../util/with-timeout';
+import { createRedis, type RedisClient, type RedisTarget } from './redis';
+import { DEAD_LETTER, allShards, shardLayout } from './shard';
 
 /**
  * Completed jobs kept per shard queue, newest first, so Bull Board shows what a shard did last;
@@ -58,4 +60,36 @@ export function createDeadLetterQueue(connection: RedisClient): Queue {
       streams: STREAMS,
     }),
   );
+}
+
+/** How long a start waits for Redis to tell whether it holds an earlier layout's queues. */
+const LAYOUT_CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * Whether Redis holds a shard queue numbered `from` … `to - 1` (its job counter exists): queues
+ * of a layout with more shards than `from`, which an earlier version made. A Redis that does not
+ * answer within LAYOUT_CHECK_TIMEOUT_MS tells nothing (false): a proxy starts without Redis.
+ */
+export async function holdsShardQueues(
+  target: RedisTarget | string,
+  range: { from: number; to: number },
+  logger: Logger,
+): Promise<boolean> {
+  // commands wait for the connection (the check starts before it is up); the deadline bounds them
+  const redis = createRedis(target, 'worker', 'pacproxy-layout-check', logger);
+  const counters = [];
+  for (let shard = range.from; shard < range.to; shard++) {
+    const { prefix, queue } = shardLayout(shard);
+    // one key per call: in a Cluster the shards' keys live in different slots
+    counters.push(redis.exists(`${prefix}:${queue}:id`));
+  }
+  try {
+    const found = await withTimeout(Promise.all(counters), LAYOUT_CHECK_TIMEOUT_MS, 'Redis layout check');
+    return found.some((n) => n > 0);
+  } catch (err) {
+    logger.warn({ err }, 'Redis did not say whether it holds shard queues of an earlier version');
+    return false;
+  } finally {
+    redis.disconnect();
+  }
 }
