@@ -15,8 +15,9 @@ import {
  * The first process to start records SHARDS, or when unset, NEW_DEPLOYMENT_SHARDS in a store that
  * holds nothing yet and EARLIER_DEFAULT_SHARDS in one an earlier version wrote (which recorded no
  * count and ran that default), or beside a Redis that holds queues past NEW_DEPLOYMENT_SHARDS (an
- * earlier version's events not yet stored). Every later start runs the recorded count; a SHARDS that differs
- * from it stops the start with a ConfigError.
+ * earlier version's events, not yet stored). Every later start runs the recorded count; a SHARDS
+ * that differs from it stops the start with a ConfigError. Redis is asked at every start (the
+ * store answers only once the count is recorded): a start while Redis is down waits up to 2 s.
  */
 export async function deploymentShards(
   store: StatsStore,

@@ -8,9 +8,9 @@
   Version 2: no "added" and "waiting" events in the queue's events stream (BullMQ's QueueEvents):
   nothing reads them for stats queues, and their two XADDs were a quarter of the script's writes.
   Version 3: many queues per call (the proxy's group commit sends every shard's job of an
-  event-loop turn in one call: each call costs Redis a round trip and a script start), and one
-  INCRBY and one LPUSH per queue instead of one of each per job (each command a script runs
-  costs Redis a few µs beyond its own work).
+  event-loop turn in one call: each call costs Redis a round trip and a script start), one
+  INCRBY and one LPUSH per queue instead of one of each per job, and the queue's meta read once
+  (each command a script runs costs Redis a few µs beyond its own work).
 
   KEYS: per queue: wait, paused, meta, id, active, marker
   ARGV: timestamp, opts (JSON, as BullMQ stores them), then per queue: job key prefix, number of
@@ -26,14 +26,12 @@ for first = 1, #KEYS, 6 do
   local prefix, count = ARGV[arg], tonumber(ARGV[arg + 1])
   arg = arg + 2
 
+  local meta = redis.call("HMGET", metaKey, "paused", "concurrency", "opts.maxLenEvents")
   -- the cap of the events stream, for BullMQ's own scripts (which still write events), set as
   -- addStandardJob sets it
-  if not redis.call("HGET", metaKey, "opts.maxLenEvents") then
-    redis.call("HSET", metaKey, "opts.maxLenEvents", 10000)
-  end
+  if not meta[3] then redis.call("HSET", metaKey, "opts.maxLenEvents", 10000) end
 
   -- where new jobs go, as getTargetQueueList decides: paused, or waiting (marked unless maxed)
-  local meta = redis.call("HMGET", metaKey, "paused", "concurrency")
   local target, pausedOrMaxed = waitKey, false
   if meta[1] then
     target, pausedOrMaxed = pausedKey, true
