@@ -20,6 +20,9 @@ export interface BatchWindowOptions {
   stopping: () => boolean;
 }
 
+/** Between takes of light traffic: what arrives meanwhile comes in one take. */
+const TAKE_PAUSE_MS = 50;
+
 /**
  * Fills one batch: blocks while idle, then takes what is waiting until the batch is full or
  * the window (FLUSH_INTERVAL_MS from the first job) closes.
@@ -29,9 +32,6 @@ export interface BatchWindowOptions {
  * answers all their takes together, so with full batches at once the worker would idle until
  * every shard's were taken; this way each commit runs while Redis takes the next, larger batch.
  */
-/** Between takes of light traffic: what arrives meanwhile comes in one take. */
-const TAKE_PAUSE_MS = 50;
-
 export class BatchWindow {
   private wasBacklog = false;
   /** the most the last batch could hold */

@@ -20,26 +20,29 @@
 local activeKey, stalledKey, completedKey = KEYS[1], KEYS[2], KEYS[3]
 local prefix, timestamp, token, keep = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 
--- `command [key] values…`, in slices small enough for unpack (Lua's stack is bounded)
+-- `command [key] values…`, in slices small enough for unpack (Lua's stack is bounded); the
+-- slices' array replies joined (MGET's)
 local function inSlices(command, key, values)
+  local replies = {}
   for from = 1, #values, 1000 do
     local to = math.min(from + 999, #values)
+    local reply
     if key then
-      redis.call(command, key, unpack(values, from, to))
+      reply = redis.call(command, key, unpack(values, from, to))
     else
-      redis.call(command, unpack(values, from, to))
+      reply = redis.call(command, unpack(values, from, to))
+    end
+    if type(reply) == "table" then
+      for _, value in ipairs(reply) do replies[#replies + 1] = value end
     end
   end
+  return replies
 end
 
 -- every job's lock, read at once
-local lockKeys, held = {}, {}
+local lockKeys = {}
 for i = 5, #ARGV do lockKeys[#lockKeys + 1] = prefix .. ARGV[i] .. ":lock" end
-for from = 1, #lockKeys, 1000 do
-  for _, lock in ipairs(redis.call("MGET", unpack(lockKeys, from, math.min(from + 999, #lockKeys)))) do
-    held[#held + 1] = lock
-  end
-end
+local held = inSlices("MGET", nil, lockKeys)
 
 -- locks are deleted after the loop: a job named twice finds its lock gone the second time
 local codes, locks, unlocked, completed, unlockedHere = {}, {}, {}, {}, {}
