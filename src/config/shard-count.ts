@@ -16,21 +16,25 @@ import {
  * holds nothing yet and EARLIER_DEFAULT_SHARDS in one an earlier version wrote (which recorded no
  * count and ran that default), or beside a Redis that holds queues past NEW_DEPLOYMENT_SHARDS (an
  * earlier version's events, not yet stored). Every later start runs the recorded count; a SHARDS
- * that differs from it stops the start with a ConfigError. Redis is asked at every start (the
- * store answers only once the count is recorded): a start while Redis is down waits up to 2 s.
+ * that differs from it stops the start with a ConfigError. Redis is asked only while nothing is
+ * recorded (a first start while Redis is down waits up to 2 s for it).
  */
 export async function deploymentShards(
   store: StatsStore,
   configured: number | undefined,
   redisHoldsEarlierQueues: EarlierQueuesCheck = async () => false,
 ): Promise<number> {
-  // a new store beside a Redis that holds an earlier version's queues is that version's deployment
-  const fresh =
-    configured ??
-    ((await redisHoldsEarlierQueues({ from: NEW_DEPLOYMENT_SHARDS, to: EARLIER_DEFAULT_SHARDS }))
-      ? EARLIER_DEFAULT_SHARDS
-      : NEW_DEPLOYMENT_SHARDS);
-  const recorded = await store.recordShardCount({ fresh, written: configured ?? EARLIER_DEFAULT_SHARDS });
+  const recorded =
+    (await store.recordedShardCount()) ??
+    (await store.recordShardCount({
+      // a new store beside a Redis that holds an earlier version's queues is that version's deployment
+      fresh:
+        configured ??
+        ((await redisHoldsEarlierQueues({ from: NEW_DEPLOYMENT_SHARDS, to: EARLIER_DEFAULT_SHARDS }))
+          ? EARLIER_DEFAULT_SHARDS
+          : NEW_DEPLOYMENT_SHARDS),
+      written: configured ?? EARLIER_DEFAULT_SHARDS,
+    }));
   if (configured !== undefined && configured !== recorded) {
     throw new ConfigError(
       `invalid configuration: SHARDS: ${configured}, but this deployment runs ${recorded} shards (recorded in its ` +

@@ -168,10 +168,14 @@ export class MongoStore implements StatsStore, ExpiringLedger {
     return pageOf(docs.map(listRow), page.limit);
   }
 
+  async recordedShardCount(): Promise<number | null> {
+    return (await this.ready().deployment.findOne({ _id: SHARDS_SETTING }))?.value ?? null;
+  }
+
   async recordShardCount(proposal: ShardCountProposal): Promise<number> {
     const port = this.ready();
-    const recorded = await port.deployment.findOne({ _id: SHARDS_SETTING });
-    if (recorded) return recorded.value;
+    const recorded = await this.recordedShardCount();
+    if (recorded !== null) return recorded;
     const holds =
       (await port.keystems.findOne({}, { projection: { _id: 1 } })) !== null ||
       (await port.ledger.findOne({}, { projection: { _id: 1 } })) !== null ||
@@ -184,9 +188,9 @@ export class MongoStore implements StatsStore, ExpiringLedger {
       // another process starting at the same time recorded it first: its count stands
       if ((err as { code?: number }).code !== DUPLICATE_KEY) throw err;
     }
-    const stored = await port.deployment.findOne({ _id: SHARDS_SETTING });
-    if (!stored) throw new Error('the shard count recorded in MongoDB is gone');
-    return stored.value;
+    const stored = await this.recordedShardCount();
+    if (stored === null) throw new Error('the shard count recorded in MongoDB is gone');
+    return stored;
   }
 
   async ping(): Promise<void> {

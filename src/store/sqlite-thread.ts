@@ -91,6 +91,9 @@ export class SqliteThreadStore implements ThreadedStore {
   recordShardCount(proposal: ShardCountProposal) {
     return this.call<'recordShardCount'>('recordShardCount', proposal);
   }
+  recordedShardCount() {
+    return this.call<'recordedShardCount'>('recordedShardCount');
+  }
   ping() {
     return this.call<'ping'>('ping');
   }

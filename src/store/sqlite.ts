@@ -362,19 +362,28 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     }
   }
 
+  async recordedShardCount(): Promise<number | null> {
+    return this.readShardCount();
+  }
+
   async recordShardCount(proposal: ShardCountProposal): Promise<number> {
     const { db } = this.ready();
     // IMMEDIATE: of processes starting together on one file, one reads and records at a time
     return db
       .transaction((): number => {
-        const recorded = db.prepare(sql.DEPLOYMENT_SETTING).pluck().get(SHARDS_SETTING) as string | undefined;
-        if (recorded !== undefined) return Number(recorded);
+        const recorded = this.readShardCount();
+        if (recorded !== null) return recorded;
         const holds = db.prepare(sql.HOLDS_DATA).pluck().get() === 1;
         const count = holds ? proposal.written : proposal.fresh;
         db.prepare(sql.RECORD_DEPLOYMENT_SETTING).run(SHARDS_SETTING, String(count));
         return count;
       })
       .immediate();
+  }
+
+  private readShardCount(): number | null {
+    const recorded = this.ready().db.prepare(sql.DEPLOYMENT_SETTING).pluck().get(SHARDS_SETTING);
+    return recorded === undefined ? null : Number(recorded);
   }
 
   async ping(): Promise<void> {

@@ -93,6 +93,8 @@ export interface StatsStore {
    * several processes starting at once wins.
    */
   recordShardCount(proposal: ShardCountProposal): Promise<number>;
+  /** The deployment's shard count if one is recorded, else null (nothing is recorded). */
+  recordedShardCount(): Promise<number | null>;
   /** Throws when the engine does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
