@@ -56,6 +56,7 @@ const schema = z.object({
   LEASE_TTL_MS: int(1000).default(10_000),
   SHUTDOWN_TIMEOUT_MS: int(100).default(10_000),
   ENQUEUE_TIMEOUT_MS: int(1).default(500),
+  ENQUEUE_GROUP_MS: int(0, 1000).default(3),
   OUTBOX_DIR: z.string().min(1).default('./data/outbox'),
   CACHE_TTL_SECONDS: int(0).default(300),
   CACHE_MAX_BYTES: int(0).default(1_048_576),

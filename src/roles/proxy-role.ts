@@ -60,6 +60,7 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
     queues,
     outbox,
     enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS,
+    groupMs: config.ENQUEUE_GROUP_MS,
     logger,
     metrics,
     // a Cluster's or Sentinel's master may die and its replica take over: wait for a replica

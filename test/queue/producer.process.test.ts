@@ -130,6 +130,42 @@ describe('QueueSink', () => {
     expect((await eventsInRedis()).size).toBe(later.length + 1);
   });
 
+  it('with groupMs, sends what is recorded within groupMs of the last call as one later call', async () => {
+    const grouping = newSink({ groupMs: 300 });
+    try {
+      // long after any call: the first event goes at once
+      const callsBefore = await scriptCalls();
+      const sentAt = Date.now();
+      await grouping.record(packEvent('keystem-00'));
+      expect(Date.now() - sentAt).toBeLessThan(300);
+      expect((await scriptCalls()) - callsBefore).toBe(1);
+
+      // the next ones, over several turns within the window, wait for it to pass and go together
+      const later: Array<Promise<void>> = [];
+      for (const k of keystems(6)) {
+        later.push(grouping.record(packEvent(k)));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await Promise.all(later);
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(300);
+      expect((await scriptCalls()) - callsBefore).toBe(2);
+      expect((await eventsInRedis()).size).toBe(7);
+    } finally {
+      await grouping.close();
+    }
+  });
+
+  it('with groupMs, close() sends what waits for the window at once', async () => {
+    const grouping = newSink({ groupMs: 60_000 });
+    await grouping.record(packEvent('keystem-00'));
+    const waiting = grouping.record(packEvent('keystem-01')); // would wait a minute
+    await new Promise(setImmediate);
+    await grouping.close();
+    await waiting;
+    expect((await eventsInRedis()).size).toBe(2);
+    expect(outbox.isEmpty()).toBe(true);
+  });
+
   it('sends what waited behind a call Redis never answered to the outbox too, every shard of it', async () => {
     const stalled = newSink({ enqueueTimeoutMs: 300 });
     redisServer.pause();
