@@ -15,8 +15,8 @@ import { packEvent } from './pipeline';
  * `node dist/ops/bench/fetch-cost.js`: Redis CPU (INFO cpu, so other load on the machine
  * matters little) to add JOBS jobs of EVENTS_PER_JOB events, and to take and complete them
  * three ways, after adding them one of three ways (BullMQ's Queue.addBulk, and
- * src/queue/job-adds.ts one job per call as the producer does, or many per call as its outbox
- * replay does), taking turns:
+ * src/queue/job-adds.ts one job per call, the least the producer sends, or many per call as its
+ * outbox replay does), taking turns:
  * BullMQ's own API as a batching consumer would use it (getNextJob, then moveToCompleted per
  * job, as the store commit comes between), workers/job-batches.ts (a few hundred jobs per
  * script call), and BullMQ's no-op Worker (fetch and complete in one script per job), for the
@@ -109,7 +109,7 @@ type Fill = (queue: Queue, redis: Redis, jobs: Array<{ name: string; data: unkno
 const fills: Array<[string, Fill]> = [
   ['Queue.addBulk (one BullMQ add script per job)', (queue, _redis, jobs) => queue.addBulk(jobs)],
   [
-    'src/queue/job-adds.ts, one job per call (the producer)',
+    'src/queue/job-adds.ts, one job per call',
     (queue, redis, jobs) => {
       const adds = new JobAdds(redis, [queue]);
       return Promise.all(
