@@ -19,6 +19,11 @@ import { StoreLock } from './support/store-lock';
 const SHUTDOWN_TIMEOUT_MS = 5000;
 /** the exit itself on a loaded shared machine (load 15+ on 2 cores seen): a correctness bound, not a speed claim */
 const MARGIN_MS = 6000;
+/**
+ * A case's bound: two starts (each may wait for the shards' leases), the stop, and the settle's
+ * own 90 s on a loaded machine; the process project's 60 s cut a slow CI run of one case short.
+ */
+const CASE_TIMEOUT_MS = 150_000;
 /** longer than the stop: a worker stopped while Redis is down still holds its leases */
 const LEASE_TTL_MS = 8000;
 
@@ -268,6 +273,7 @@ describe('SIGTERM with parts of the system down', () => {
       expect((await s.h.jobsLeft()).failed).toBe(0);
       expect(await stopTimed(restarted)).toEqual({ code: 0, ms: expect.any(Number) });
     },
+    CASE_TIMEOUT_MS,
   );
 
   it('a second signal exits 2 at once, long before a stop stuck on a paused Redis would end', async () => {
