@@ -31,6 +31,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** events per call (group commit, ENQUEUE_GROUP_MS) = rate(events_enqueued) / rate(this) */
+  readonly enqueueCalls = new Counter({
+    name: 'pacproxy_enqueue_calls_total',
+    help: 'Calls the proxy made to Redis to add stats jobs, each carrying the events gathered since the last (group commit; events per call = pacproxy_events_enqueued_total / this)',
+    registers: [this.registry],
+  });
+
   readonly eventsOutboxed = new Counter({
     name: 'pacproxy_events_outboxed_total',
     help: 'Stats events written to the local outbox because Redis did not take them in time',

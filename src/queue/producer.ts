@@ -229,6 +229,7 @@ export class QueueSink implements StatsSink {
     const sent = this.takeGathered(call);
     this.lastSentAt.set(call, now);
     this.inFlight.add(call);
+    this.opts.metrics?.enqueueCalls.inc();
     const jobs = sent.map(({ shard, waiting }) => ({
       shard,
       jobs: jobsOf(

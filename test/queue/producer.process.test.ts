@@ -150,6 +150,9 @@ describe('QueueSink', () => {
       expect(Date.now() - sentAt).toBeGreaterThanOrEqual(300);
       expect((await scriptCalls()) - callsBefore).toBe(2);
       expect((await eventsInRedis()).size).toBe(7);
+      // operators read the grouping as events per call
+      expect(await counter('enqueueCalls')).toBe(2);
+      expect(await counter('eventsEnqueued')).toBe(7);
     } finally {
       await grouping.close();
     }
