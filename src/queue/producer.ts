@@ -28,8 +28,8 @@ export interface QueueSinkOptions {
   maxEventsPerJob?: number;
   /**
    * ENQUEUE_GROUP_MS: the least time between two calls to Redis (default 0). Events recorded in
-   * between wait and go together, so under load jobs carry more events and Redis, the worker and
-   * the proxy spend less per event; at a low rate no event waits (the last call is long past).
+   * between wait and go together, so under load jobs carry more events and Redis spends less per
+   * event; at a low rate no event waits (the last call is long past).
    */
   groupMs?: number;
   /**
@@ -50,7 +50,7 @@ interface Waiting {
  * if Redis does not take it within ENQUEUE_TIMEOUT_MS, fsync'd in the local outbox.
  *
  * Group commit: the events of one shard recorded in the same event-loop turn, or while the
- * previous call was on its way, go to Redis as ONE job (of up to `maxEventsPerJob`), and the
+ * previous call was on its way, or within `groupMs` of it, go to Redis as ONE job (of up to `maxEventsPerJob`), and the
  * jobs of every shard as one script call; each `record` resolves when its job is in Redis.
  * Exactly-once rests on the event ids in the store's ledger, not on job ids.
  *
