@@ -22,6 +22,7 @@ import { keydataRoutes } from './keydata-routes';
 import { packRoutes, type PackRoutes } from './pack-routes';
 import { parseByteSize } from './read-pack-request';
 import { readiness } from './readiness';
+import type { InFlightCount } from '../util/in-flight';
 import { headersOf } from './security-headers';
 
 /** Everything the HTTP app needs, handed in so tests build it from real parts on free ports. */
@@ -34,6 +35,8 @@ export interface AppDeps {
   upstream?: Upstream;
   /** keystem attribution when an answer has none; default: this process's memory only */
   keystems?: KeystemMemory;
+  /** the pack requests in progress, counted for the sink's group commit (QueueSink) */
+  requestsInFlight?: InFlightCount;
   /** the statistics store; without one the /api/keydata routes are not mounted */
   store?: StatsStore;
   /** this process's metrics; without them GET /metrics is not mounted */
@@ -73,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
       boxTypeLimits: { maxBoxTypes: deps.config.BOX_TYPES_MAX, maxRefIdLength: deps.config.REFID_MAX_LENGTH },
       metrics: deps.metrics,
       headers: headersOf(securityHeaders),
+      requestsInFlight: deps.requestsInFlight,
     });
     app.use(pack);
     (app.locals as AppLocals).packRoutes = pack;

@@ -13,6 +13,7 @@ import type { KeystemMemory } from '../upstream/keystem-memory';
 import type { CacheResult, PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
 import { ERRORS, type ErrorCode } from '../errors/registry';
 import type { PackErrorBody, PackProxyErrorBody } from './answers';
+import type { InFlightCount } from '../util/in-flight';
 import { errorFields, HttpError } from './errors';
 import { readPackBody, type PackRequestLimits } from './read-pack-request';
 
@@ -40,6 +41,8 @@ export interface PackFlowOptions {
   metrics?: Metrics;
   /** headers every pack answer carries (helmet's, captured once: see security-headers.ts) */
   headers?: Readonly<Record<string, string>>;
+  /** counts each request from its start to its answer (the sink's group commit reads it) */
+  requestsInFlight?: InFlightCount;
 }
 
 /**
@@ -81,6 +84,8 @@ export class PackFlow {
    * server can call it directly). Never rejects: an unexpected error is answered with 500.
    */
   async handle(route: PackRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { requestsInFlight } = this.options;
+    requestsInFlight?.start();
     try {
       const outcome = await this.outcome(req);
       await this.recordAndRespond(route, outcome, res);
@@ -88,6 +93,8 @@ export class PackFlow {
       this.options.logger.error({ err, route }, 'unhandled error');
       if (res.headersSent) res.destroy();
       else this.send(res, 500, JSON_TYPE, errorBody(route, 500, INTERNAL));
+    } finally {
+      requestsInFlight?.end();
     }
   }
 

@@ -33,6 +33,12 @@ export interface QueueSinkOptions {
    */
   groupMs?: number;
   /**
+   * The pack requests in progress (the pack flow's count). While every one of them already waits
+   * on the sink, no further event can come from them, so waiting out `groupMs` would only delay
+   * their answers: the call goes at once. Unset: `groupMs` alone decides.
+   */
+  requestsInFlight?: { readonly count: number };
+  /**
    * Redis has replicas that may be promoted (Cluster, Sentinel): a job counts as in Redis only
    * once a replica has it too (replica-acks.ts), so a master's death loses no accepted event.
    */
@@ -75,6 +81,8 @@ export class QueueSink implements StatsSink {
   private callPerShard: boolean;
   /** calls on their way to Redis */
   private readonly inFlight = new Set<number>();
+  /** events recorded and not yet accepted or refused by Redis (gathered or on their way) */
+  private waitingEvents = 0;
   /** call → when it last went out (Date.now()) */
   private readonly lastSentAt = new Map<number, number>();
   /** call → the timer that sends it once `groupMs` has passed since it last went out */
@@ -189,7 +197,18 @@ export class QueueSink implements StatsSink {
       const shard = shardOf(event.keystem, this.opts.queues.length);
       let list = this.gathering.get(shard);
       if (!list) this.gathering.set(shard, (list = []));
-      list.push({ event, resolve, reject });
+      this.waitingEvents++;
+      list.push({
+        event,
+        resolve: () => {
+          this.waitingEvents--;
+          resolve();
+        },
+        reject: (err) => {
+          this.waitingEvents--;
+          reject(err);
+        },
+      });
       if (!this.sendScheduled) {
         // after this turn's I/O callbacks: every event recorded in the turn joins its shard's job
         this.sendScheduled = true;
@@ -213,13 +232,21 @@ export class QueueSink implements StatsSink {
    * Sends the gathered events of the call's shards, a job per shard, unless the call's previous
    * one is still on its way or went out less than `groupMs` ago: then they wait (and more join
    * them), so under load jobs grow instead of round trips multiplying, and a shard's jobs reach
-   * Redis in the order they were sent. Once closing, nothing waits for `groupMs`.
+   * Redis in the order they were sent. Nothing waits for `groupMs` once closing, or while every
+   * request in progress waits on the sink (`requestsInFlight`).
    */
   private send(call: number): void {
-    if (this.inFlight.has(call) || this.groupTimers.has(call) || !this.hasGathered(call)) return;
+    if (this.inFlight.has(call) || !this.hasGathered(call)) return;
+    const early = this.closed || this.everyRequestWaits();
+    const timer = this.groupTimers.get(call);
+    if (timer !== undefined) {
+      if (!early) return;
+      clearTimeout(timer);
+      this.groupTimers.delete(call);
+    }
     const now = Date.now();
     const wait = (this.lastSentAt.get(call) ?? -Infinity) + this.groupMs - now;
-    if (wait > 0 && !this.closed) {
+    if (wait > 0 && !early) {
       this.groupTimers.set(
         call,
         setTimeout(() => this.sendGrouped(call), wait),
@@ -241,7 +268,9 @@ export class QueueSink implements StatsSink {
       () => {
         for (const { waiting } of sent) waiting.forEach((w) => w.resolve());
         this.inFlight.delete(call);
-        this.send(call);
+        // once the answered requests have finished (their continuations run first), so that
+        // everyRequestWaits() counts only those still waiting
+        setImmediate(() => this.send(call));
       },
       (err: unknown) => {
         // Redis failed these jobs: those gathered behind them would wait for them, then fail alike
@@ -257,6 +286,12 @@ export class QueueSink implements StatsSink {
   private sendGrouped(call: number): void {
     this.groupTimers.delete(call);
     this.send(call);
+  }
+
+  /** Every pack request in progress waits on the sink: no other event is on its way. */
+  private everyRequestWaits(): boolean {
+    const requests = this.opts.requestsInFlight;
+    return requests !== undefined && requests.count <= this.waitingEvents;
   }
 
   private hasGathered(call: number): boolean {

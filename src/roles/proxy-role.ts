@@ -21,6 +21,7 @@ import { createRedis, type RedisTarget } from '../queue/redis';
 import type { StatsStore } from '../store/types';
 import { KeystemMemory } from '../upstream/keystem-memory';
 import { PaccurateClient } from '../upstream/paccurate-client';
+import { InFlightCount } from '../util/in-flight';
 import type { Upstream } from '../upstream/types';
 
 export interface ProxyRoleOptions {
@@ -55,12 +56,14 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
   const queues = createShardQueues(redis, config.SHARDS);
   const deadLetters = createDeadLetterQueue(redis);
   const outbox = await Outbox.open({ dir: config.OUTBOX_DIR, logger });
+  const requestsInFlight = new InFlightCount();
   const sink = new QueueSink({
     redis,
     queues,
     outbox,
     enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS,
     groupMs: config.ENQUEUE_GROUP_MS,
+    requestsInFlight,
     logger,
     metrics,
     // a Cluster's or Sentinel's master may die and its replica take over: wait for a replica
@@ -89,6 +92,7 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
     sink,
     upstream,
     keystems: new KeystemMemory({ redis, logger }),
+    requestsInFlight,
     store,
     metrics,
     queues: [...queues, deadLetters],

@@ -7,6 +7,7 @@ import { MemorySink, type StatsSink } from '../../src/queue/sink';
 import type { PackEvent } from '../../src/stats/types';
 import { KeystemMemory, type KeyValueStore } from '../../src/upstream/keystem-memory';
 import { PaccurateClient } from '../../src/upstream/paccurate-client';
+import type { InFlightCount } from '../../src/util/in-flight';
 import { LogCapture } from '../helpers/log-capture';
 
 /** the pack tests take their log capture from the harness */
@@ -19,6 +20,7 @@ export interface PackAppOptions {
   /** shared keystem memory (Redis); default: none */
   redis?: KeyValueStore | null;
   sink?: StatsSink;
+  requestsInFlight?: InFlightCount;
   logs: LogCapture;
 }
 
@@ -37,7 +39,14 @@ export function createPackApp(options: PackAppOptions): PackApp {
   const memorySink = new MemorySink();
   const upstream = new PaccurateClient({ url: config.PACCURATE_URL, timeoutMs: config.PACCURATE_TIMEOUT_MS });
   const keystems = new KeystemMemory({ redis: options.redis ?? null, logger });
-  const app = createApp({ config, logger, sink: options.sink ?? memorySink, upstream, keystems });
+  const app = createApp({
+    config,
+    logger,
+    sink: options.sink ?? memorySink,
+    upstream,
+    keystems,
+    requestsInFlight: options.requestsInFlight,
+  });
   return {
     app,
     sink: memorySink,

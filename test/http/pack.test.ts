@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pack } from '../../ops/paccurate-sim/packer';
 import type { StatsSink } from '../../src/queue/sink';
+import { InFlightCount } from '../../src/util/in-flight';
 import { freePort } from '../helpers/net';
 import { LogCapture, createPackApp, postJson, useSimulatedProxy } from './pack-harness';
 
@@ -223,6 +224,38 @@ describe('POST / against the simulator', () => {
       });
     } finally {
       await broken.close();
+    }
+  });
+
+  it('counts each request in flight from its start to its answer, refused ones included', async () => {
+    const requestsInFlight = new InFlightCount();
+    const seenWhileRecording: number[] = [];
+    const watching: StatsSink = {
+      record: async (event) => {
+        seenWhileRecording.push(requestsInFlight.count);
+        if (event.kind === 'pack' && event.stats.statusCode === '0') throw new Error('refused');
+      },
+      health: async () => ({ accepting: true, degraded: [] }),
+      close: async () => {},
+    };
+    const counted = createPackApp({ paccurateUrl: ctx.sim.url, sink: watching, requestsInFlight, logs });
+    try {
+      expect((await postJson(counted.app, '/', fixture)).status).toBe(200);
+      expect(requestsInFlight.count).toBe(0);
+      // a malformed body is recorded (statusCode "0") and, here, refused by the sink: 503
+      expect((await postJson(counted.app, '/pack', '{not json')).status).toBe(503);
+      expect(requestsInFlight.count).toBe(0);
+      const both = await Promise.all([
+        postJson(counted.app, '/', fixture),
+        postJson(counted.app, '/pack', fixture),
+      ]);
+      expect(both.map((r) => r.status)).toEqual([200, 200]);
+      expect(requestsInFlight.count).toBe(0);
+      expect(seenWhileRecording.slice(0, 2)).toEqual([1, 1]);
+      expect(seenWhileRecording).toHaveLength(4);
+      expect(Math.max(...seenWhileRecording.slice(2))).toBeLessThanOrEqual(2);
+    } finally {
+      await counted.close();
     }
   });
 

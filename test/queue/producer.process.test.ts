@@ -169,6 +169,49 @@ describe('QueueSink', () => {
     expect(outbox.isEmpty()).toBe(true);
   });
 
+  it('with groupMs, sends at once once every request in progress waits on it (requestsInFlight)', async () => {
+    const requests = { count: 0 };
+    const grouping = newSink({ groupMs: 120_000, requestsInFlight: requests });
+    try {
+      requests.count = 1;
+      await grouping.record(packEvent('keystem-00')); // long after any call: at once
+      const callsBefore = await counter('enqueueCalls');
+      const startedAt = Date.now();
+
+      // two requests in progress: the first one's event waits (for the window, or the other)
+      requests.count = 2;
+      const first = grouping.record(packEvent('keystem-01'));
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await eventsInRedis()).size).toBe(1);
+
+      // the other one's event: no further event can come, so both go now, in one call
+      const second = grouping.record(packEvent('keystem-02'));
+      await Promise.all([first, second]);
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+      expect((await counter('enqueueCalls')) - callsBefore).toBe(1);
+      expect((await eventsInRedis()).size).toBe(3);
+    } finally {
+      await grouping.close();
+    }
+  });
+
+  it('with groupMs, sends what gathered behind a call once the requests that call answered have ended', async () => {
+    const requests = { count: 2 };
+    const grouping = newSink({ groupMs: 120_000, requestsInFlight: requests });
+    try {
+      const startedAt = Date.now();
+      // the first request's answer ends it, as the pack flow's does
+      const first = grouping.record(packEvent('keystem-00')).then(() => requests.count--);
+      await new Promise(setImmediate); // its call is on its way
+      const second = grouping.record(packEvent('keystem-01'));
+      await Promise.all([first, second]);
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+      expect((await eventsInRedis()).size).toBe(2);
+    } finally {
+      await grouping.close();
+    }
+  });
+
   it('sends what waited behind a call Redis never answered to the outbox too, every shard of it', async () => {
     const stalled = newSink({ enqueueTimeoutMs: 300 });
     redisServer.pause();
