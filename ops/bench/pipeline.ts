@@ -21,6 +21,7 @@ import { PrivateRedis, PrivateRedisCluster } from './lib/redis';
 import { fixed, formatTable } from './lib/table';
 import { Teardown } from './lib/teardown';
 import { evaluatePipelineTargets, printVerdicts, type PipelineFigures } from './target-table';
+import { WORKER_NODE_OPTIONS } from '../../src/lifecycle/heap';
 
 /**
  * `npm run bench:pipeline`: the stats pipeline against BullMQ's own ceiling, on one private
@@ -228,6 +229,7 @@ async function startWorkers(
       const port = await freePort();
       const svc = await ChildService.startScript('dist/bin/worker.js', {
         name: `worker-${i + 1}`,
+        nodeOptions: WORKER_NODE_OPTIONS,
         env: {
           ...redisEnv(target),
           SQLITE_PATH: sqlitePath,

@@ -5,6 +5,7 @@ import { ChildService } from './lib/child';
 import { runLoad, type LoadResult } from './lib/load';
 import { answersOk, freePort, portOpen } from './lib/net';
 import { Redis } from 'ioredis';
+import { WORKER_NODE_OPTIONS } from '../../src/lifecycle/heap';
 import { shardLayout } from '../../src/queue/shard';
 import { BENCH_API_KEYS, BENCH_HEADERS, BENCH_ORDER } from './lib/order';
 import { cpuSeconds, memory, type Memory } from './lib/proc';
@@ -167,6 +168,7 @@ export async function startStack(teardown: Teardown, name: ScenarioName = 'fast-
     const metricsPort = await freePort();
     const started = await ChildService.startScript('dist/bin/worker.js', {
       name: 'worker',
+      nodeOptions: WORKER_NODE_OPTIONS,
       env: { ...pipelineEnv, METRICS_PORT: String(metricsPort) },
       ready: () => answersOk(`http://127.0.0.1:${metricsPort}/metrics`),
     });
@@ -178,6 +180,8 @@ export async function startStack(teardown: Teardown, name: ScenarioName = 'fast-
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const proxy = await ChildService.startScript('dist/bin/pacproxy.js', {
     name: 'proxy',
+    // as npm start and npm run start:proxy run it
+    nodeOptions: scenario.layout === 'one' ? WORKER_NODE_OPTIONS : [],
     args: scenario.layout === 'split' ? ['proxy'] : [],
     env: {
       ...pipelineEnv,

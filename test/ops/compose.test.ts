@@ -3,6 +3,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config';
+import { WORKER_NODE_OPTIONS } from '../../src/lifecycle/heap';
 
 /**
  * No Docker engine runs here, so this is the check docker-compose.yml gets: the file is parsed
@@ -134,7 +135,7 @@ describe('docker-compose.yml', () => {
     }
     expect(proxy.image).toBe(worker.image);
     expect(proxy.command).toEqual(['node', 'dist/bin/pacproxy.js', 'proxy']);
-    expect(worker.command).toEqual(['node', 'dist/bin/worker.js']);
+    expect(worker.command).toEqual(['node', ...WORKER_NODE_OPTIONS, 'dist/bin/worker.js']);
   });
 
   it('gives Pacproxy processes only settings that exist, and a configuration that loads', () => {

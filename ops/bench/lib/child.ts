@@ -64,16 +64,21 @@ export class ChildService {
   }
 
   /**
-   * Runs a compiled script of this repository (e.g. dist/bin/pacproxy.js) with this Node. With
+   * Runs a compiled script of this repository (e.g. dist/bin/pacproxy.js) with this Node, after
+   * `nodeOptions` (those its npm script gives it: WORKER_NODE_OPTIONS for workers). With
    * BENCH_CPU_PROF=folder each such process writes a V8 CPU profile there when it exits (Node
    * refuses --cpu-prof in NODE_OPTIONS).
    */
-  static startScript(script: string, options: Omit<ChildOptions, 'command' | 'cwd'>): Promise<ChildService> {
+  static startScript(
+    script: string,
+    options: Omit<ChildOptions, 'command' | 'cwd'> & { nodeOptions?: readonly string[] },
+  ): Promise<ChildService> {
     const profile = process.env.BENCH_CPU_PROF;
     return ChildService.start({
       ...options,
       command: process.execPath,
       args: [
+        ...(options.nodeOptions ?? []),
         ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profile, options.name)}`] : []),
         path.join(REPO_ROOT, script),
         ...(options.args ?? []),
