@@ -4,8 +4,8 @@ import type { TakenJob } from './job-batches';
 export interface JobSource {
   /** waits a while for the next job; null when none came */
   next(): Promise<TakenJob | null>;
-  /** takes up to `max` waiting jobs without waiting */
-  take(max: number): Promise<TakenJob[]>;
+  /** takes up to `max` waiting jobs without waiting (`backlog`: the last take came back full) */
+  take(max: number, backlog?: boolean): Promise<TakenJob[]>;
 }
 
 export interface BatchWindowOptions {
@@ -48,7 +48,9 @@ export class BatchWindow {
     const { source, maxJobs, intervalMs } = this.opts;
     let cap = Math.min(maxJobs, this.lastCap * 2);
     // a backlog needs no blocking wait: the first take finds it
-    const batch = this.wasBacklog ? await source.take(cap) : [];
+    const batch = this.wasBacklog ? await source.take(cap, true) : [];
+    // a backlog's take that came back short found the queue dry: that batch goes as it is
+    const dry = batch.length > 0 && batch.length < cap;
     if (batch.length === 0) {
       const first = await source.next();
       if (!first) return this.filled(batch, false, cap);
@@ -56,7 +58,7 @@ export class BatchWindow {
       cap = Math.max(1, Math.floor(maxJobs / 4));
     }
     const deadline = Date.now() + intervalMs;
-    while (batch.length < cap && !this.opts.stopping() && Date.now() < deadline) {
+    while (!dry && batch.length < cap && !this.opts.stopping() && Date.now() < deadline) {
       const wanted = cap - batch.length;
       const found = await source.take(wanted);
       batch.push(...found);

@@ -91,17 +91,24 @@ export class JobBatches {
   /**
    * Takes up to `max` waiting jobs, oldest first, locked by the token; none while the queue is
    * paused. A first call that comes back full means a backlog: the calls for the rest then go out
-   * together (Redis runs them in order, so the jobs stay oldest first).
+   * together (Redis runs them in order, so the jobs stay oldest first). With `backlog` (the last
+   * take came back full) every call goes out at once: one round trip instead of two, each of which
+   * waited behind the other shards' calls and the worker's commits.
    */
-  async take(max: number): Promise<TakenJob[]> {
-    const first = Math.min(max, JOBS_PER_CALL);
-    const replies = [await this.takeCall(first)];
-    if (replies[0]!.length / 3 === first) {
-      const rest: Array<Promise<Buffer[]>> = [];
-      for (let left = max - first; left > 0; left -= JOBS_PER_CALL) {
-        rest.push(this.takeCall(Math.min(left, JOBS_PER_CALL)));
+  async take(max: number, backlog = false): Promise<TakenJob[]> {
+    const calls = (from: number) => {
+      const pending: Array<Promise<Buffer[]>> = [];
+      for (let left = max - from; left > 0; left -= JOBS_PER_CALL) {
+        pending.push(this.takeCall(Math.min(left, JOBS_PER_CALL)));
       }
-      replies.push(...(await Promise.all(rest)));
+      return Promise.all(pending);
+    };
+    let replies: Buffer[][];
+    if (backlog) replies = await calls(0);
+    else {
+      const first = Math.min(max, JOBS_PER_CALL);
+      replies = [await this.takeCall(first)];
+      if (replies[0]!.length / 3 === first) replies.push(...(await calls(first)));
     }
     const jobs: TakenJob[] = [];
     for (const flat of replies) {

@@ -66,8 +66,8 @@ export class ShardJobs implements JobSource {
     return job ? { id: job.id!, name: job.name, data: job.data as unknown } : null;
   }
 
-  take(max: number): Promise<TakenJob[]> {
-    return this.batches.take(max);
+  take(max: number, backlog?: boolean): Promise<TakenJob[]> {
+    return this.batches.take(max, backlog);
   }
 
   /** Completes jobs locked by our token; answers those refused (their lock passed on). */

@@ -82,6 +82,17 @@ describe('JobBatches (taking and completing jobs a batch per script call)', () =
     expect(await job?.getState()).toBe('active');
   });
 
+  it('takes a known backlog in calls sent together, still oldest first, and answers what there is', async () => {
+    const events = await addEvents(600);
+    const jobs = batches('token-a');
+
+    const first = await jobs.take(500, true); // two calls at once
+    const rest = await jobs.take(1000, true); // four calls at once: the queue has 100 left
+    expect([...first, ...rest].map((j) => j.id)).toEqual(events.map((e) => e.eventId));
+    expect(await queue.getJobCounts('wait', 'active')).toEqual({ wait: 0, active: 600 });
+    expect(await jobs.take(1000, true)).toEqual([]);
+  });
+
   it('moves jobs to active as one move per job would (newest at the head), skipping v4-style markers', async () => {
     const events = await addEvents(3);
     // a marker of BullMQ 4 among the jobs: dropped, never taken

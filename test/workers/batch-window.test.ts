@@ -6,6 +6,8 @@ class FakeSource implements JobSource {
   readonly waiting: TakenJob[] = [];
   takes = 0;
   nexts = 0;
+  /** what each take was told: whether the last one came back full */
+  readonly backlogs: boolean[] = [];
   private ids = 0;
 
   add(n: number): void {
@@ -15,8 +17,9 @@ class FakeSource implements JobSource {
     this.nexts += 1;
     return Promise.resolve(this.waiting.shift() ?? null);
   }
-  take(max: number): Promise<TakenJob[]> {
+  take(max: number, backlog = false): Promise<TakenJob[]> {
     this.takes += 1;
+    this.backlogs.push(backlog);
     return Promise.resolve(this.waiting.splice(0, max));
   }
 }
@@ -66,6 +69,8 @@ describe('BatchWindow', () => {
     // the rest of the backlog goes at once, and the window is back to light traffic
     expect(ids(await window.fill())).toEqual(range(276, 300));
     expect(window.backlog).toBe(false);
+    // each batch's first take after a full one is told of the backlog (its calls then go at once)
+    expect(source.backlogs).toEqual([false, true, true, true, true]);
   });
 
   it('waits within the window for more when a small batch finds the queue dry', async () => {
