@@ -1,6 +1,6 @@
 # Pacproxy: one image for both roles.
 #   proxy  (default): node dist/bin/pacproxy.js proxy
-#   worker          : node --min-semi-space-size=16 dist/bin/worker.js (src/lifecycle/heap.ts)
+#   worker          : node --min-semi-space-size=16 --no-memory-reducer dist/bin/worker.js (src/lifecycle/heap.ts)
 #   simulator       : node dist/bin/simulator.js
 # Stages: toolchain (compilers for the native better-sqlite3 addon) -> deps (production
 # node_modules) and build (all deps + tsc) -> runtime (slim, no compilers, non-root).

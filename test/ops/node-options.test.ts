@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -17,6 +18,12 @@ describe('Node options of the processes that run shard workers', () => {
     ['start:worker', 'dist/bin/worker.js'],
   ])('npm run %s', (name, script) => {
     expect(scripts[name]).toContain(`exec node ${WORKER_NODE_OPTIONS.join(' ')} ${script}`);
+  });
+
+  it('this Node accepts them (a misspelt V8 flag stops Node at start)', () => {
+    const run = spawnSync(process.execPath, [...WORKER_NODE_OPTIONS, '-e', '0'], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
   });
 
   it('the proxy alone does without them', () => {
