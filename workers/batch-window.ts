@@ -49,16 +49,17 @@ export class BatchWindow {
     let cap = Math.min(maxJobs, this.lastCap * 2);
     // a backlog needs no blocking wait: the first take finds it
     const batch = this.wasBacklog ? await source.take(cap, true) : [];
-    // a backlog's take that came back short found the queue dry: that batch goes as it is
-    const dry = batch.length > 0 && batch.length < cap;
     if (batch.length === 0) {
       const first = await source.next();
       if (!first) return this.filled(batch, false, cap);
       batch.push(first);
       cap = Math.max(1, Math.floor(maxJobs / 4));
+    } else if (batch.length < cap) {
+      // the backlog's take found the queue dry: that batch goes as it is
+      return this.filled(batch, false, cap);
     }
     const deadline = Date.now() + intervalMs;
-    while (!dry && batch.length < cap && !this.opts.stopping() && Date.now() < deadline) {
+    while (batch.length < cap && !this.opts.stopping() && Date.now() < deadline) {
       const wanted = cap - batch.length;
       const found = await source.take(wanted);
       batch.push(...found);
