@@ -36,6 +36,8 @@ export interface ConsumerEvents {
   lockExtensionFailed: [{ err: unknown }];
   /** jobs of a dead or paused owner returned to the queue, counted per stalled check */
   stalledSeen: [{ count: number }];
+  /** a Redis call of the shard outlived its deadline: the shard's connection was replaced */
+  connectionReplaced: [{ err: unknown }];
   /** BullMQ's worker reported an error (its connection, mostly) */
   queueError: [{ err: unknown }];
   /** the consumer's loop ended by an error it did not expect */

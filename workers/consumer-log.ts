@@ -35,6 +35,9 @@ export function logConsumerEvents(events: ConsumerEmitter, log: Logger): void {
   events.on('stalledSeen', ({ count }) =>
     log.info({ jobs: count }, 'stalled jobs of a dead or paused owner returned to the queue'),
   );
+  events.on('connectionReplaced', ({ err }) =>
+    log.warn({ err }, 'a Redis call hung past its deadline: the shard reconnected'),
+  );
   events.on('queueError', ({ err }) => log.debug({ err }, 'BullMQ worker error'));
   events.on('crashed', ({ err }) => log.error({ err }, 'shard consumer stopped by an error'));
 }

@@ -90,10 +90,20 @@ const reconnectQuickly = (times: number): number => Math.min(times * 100, 1000);
 /** A replica answers writes with READONLY: the master moved, so reconnect (Sentinel finds the new one). */
 const reconnectOnReadonly = (err: Error): boolean => err.message.startsWith('READONLY');
 
+/**
+ * A connection waiting for an answer that hears nothing for this long is dropped and made
+ * again. Without it a socket gone silent (a host vanished, a NAT forgot the connection: no
+ * reset, no error) holds its client for good: commands time out one after another on it and
+ * ioredis never reconnects. Far above any answer Pacproxy waits for (BullMQ's idle wait blocks
+ * 0.25 s; a script call takes milliseconds).
+ */
+export const REDIS_SOCKET_TIMEOUT_MS = 5000;
+
 export function redisOptions(use: RedisUse, connectionName: string): RedisOptions {
   const common: RedisOptions = {
     connectionName,
     connectTimeout: 2000,
+    socketTimeout: REDIS_SOCKET_TIMEOUT_MS,
     retryStrategy: reconnectQuickly,
     reconnectOnError: reconnectOnReadonly,
   };

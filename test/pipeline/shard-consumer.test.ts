@@ -6,11 +6,13 @@ import { encodeJob } from '../../src/queue/event-codec';
 import { createDeadLetterQueue, createShardQueues } from '../../src/queue/queues';
 import { createRedis, type RedisClient } from '../../src/queue/redis';
 import { SqliteStore } from '../../src/store/sqlite';
+import { TimeoutError } from '../../src/util/with-timeout';
 import type { StatsStore } from '../../src/store/types';
 import type { ConsumerEvents } from '../../workers/consumer-events';
 import { ShardConsumer } from '../../workers/shard-consumer';
 import { packEvent } from '../helpers/stats-events';
 import { RedisProcess } from '../helpers/redis-server';
+import { SilentProxy } from '../helpers/silent-proxy';
 import { waitFor } from '../helpers/wait';
 import { captureLogger } from './support/log';
 
@@ -24,12 +26,12 @@ describe('ShardConsumer events', () => {
   let store: SqliteStore;
   let consumer: ShardConsumer;
 
-  function consumerOn(target: StatsStore, lockDurationMs = 3000): ShardConsumer {
+  function consumerOn(target: StatsStore, lockDurationMs = 3000, connection = redis): ShardConsumer {
     return new ShardConsumer({
       shard: 0,
       epoch: 1,
       workerId: 'w1',
-      connection: redis,
+      connection,
       store: target,
       deadLetters,
       flushIntervalMs: 50,
@@ -53,11 +55,11 @@ describe('ShardConsumer events', () => {
     return { held, open, calls: () => calls };
   }
 
-  async function addJobs(n: number): Promise<void> {
+  async function addJobs(n: number, from = 0): Promise<void> {
     await queue.addBulk(
       Array.from({ length: n }, (_, i) => ({
         name: '1 pack',
-        data: encodeJob([packEvent('keystem-00', i + 1)]),
+        data: encodeJob([packEvent('keystem-00', from + i + 1)]),
       })),
     );
   }
@@ -159,4 +161,38 @@ describe('ShardConsumer events', () => {
     expect(await queue.getJobCounts('active', 'wait')).toEqual({ active: 0, wait: 175 });
     expect((await store.getSummary()).totalRequests).toBe(175);
   });
+
+  it('replaces its connection when a Redis call hangs past a lock duration, and counts on', async () => {
+    // its sockets go silent (no reset, no error): without a deadline the consumer waits for good
+    const proxy = await SilentProxy.start(server.port);
+    const through = createRedis(proxy.url, 'worker', 'test-through-proxy', captureLogger().logger);
+    try {
+      await consumer.stop(); // the unstarted one of beforeEach
+      consumer = consumerOn(store, 1000, through);
+      const replaced: unknown[] = [];
+      consumer.events.on('connectionReplaced', ({ err }) => replaced.push(err));
+      consumer.start();
+      await addJobs(10);
+      await waitFor(async () => (await queue.getJobCounts('completed')).completed === 10, {
+        what: 'the first jobs done',
+      });
+
+      expect(proxy.silence()).toBeGreaterThan(0);
+      await addJobs(10, 10);
+      await waitFor(async () => (await store.getSummary()).totalRequests === 20, {
+        timeoutMs: 20_000,
+        what: 'the jobs added after the silence',
+      });
+      expect(replaced.length).toBeGreaterThan(0);
+      expect(replaced[0]).toBeInstanceOf(TimeoutError);
+      await waitFor(async () => (await queue.getJobCounts('completed')).completed === 20, {
+        what: 'the jobs added after the silence completed',
+      });
+      expect((await store.getSummary()).totalRequests).toBe(20);
+      await consumer.stop();
+    } finally {
+      through.disconnect();
+      await proxy.close();
+    }
+  }, 30_000);
 });
