@@ -170,6 +170,18 @@ export class RedisCluster {
     throw new Error(`no master found for slot ${slot}`);
   }
 
+  /** The node that replicates `master`. */
+  async replicaOf(master: RedisProcess): Promise<RedisProcess> {
+    const lines = (await redisCli(['-p', String(master.port), 'cluster', 'nodes'])).trim().split('\n');
+    const fields = lines.map((line) => line.split(' '));
+    const own = fields.find((f) => f[2]?.includes('myself'))!;
+    const replica = fields.find((f) => f[3] === own[0]);
+    const port = Number(replica?.[1]?.split('@')[0]?.split(':')[1]);
+    const node = this.nodes.find((n) => n.port === port);
+    if (!node) throw new Error(`no replica found for the master on ${master.port}`);
+    return node;
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop()));
   }
