@@ -34,11 +34,11 @@ interface ShardLink {
  * and BullMQ's stalled checker, whose reports come out as one `stalledSeen` per check.
  *
  * Every call has a deadline of a lock duration (by then the locks it would take or keep have
- * lapsed anyway). A call past it fails with a TimeoutError, and the shard's connection and BullMQ
- * worker are replaced: a call that hangs, hangs on something that will not come back by itself —
- * a socket gone silent, or BullMQ's idle wait reconnecting a Redis Cluster during a failover
- * (ioredis's connect() never settles when the cluster's ready check fails; seen in CI as a
- * shard left unconsumed with its lease held).
+ * lapsed anyway). A call past it fails with a TimeoutError, and when the connection says it is
+ * ready the shard's connection and BullMQ worker are replaced: such a call hangs on something
+ * that will not come back by itself — a socket gone silent, or BullMQ's idle wait reconnecting
+ * a Redis Cluster whose ready check failed (ioredis's connect() then never settles; seen in CI
+ * as a shard left unconsumed with its lease held, after a failover).
  */
 export class ShardJobs implements JobSource {
   private link: ShardLink;
