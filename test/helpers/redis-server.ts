@@ -155,29 +155,24 @@ export class RedisCluster {
   async masterOf(key: string): Promise<RedisProcess> {
     const any = this.nodes.find((n) => n.running)!;
     const slot = Number((await redisCli(['-p', String(any.port), 'cluster', 'keyslot', key])).trim());
-    const lines = (await redisCli(['-p', String(any.port), 'cluster', 'nodes'])).trim().split('\n');
-    for (const line of lines) {
-      const [, address, flags, , , , , state, ...ranges] = line.split(' ');
-      if (!flags?.includes('master') || flags.includes('fail') || state !== 'connected') continue;
-      const owns = ranges.some((r) => {
-        const [from, to = from] = r.split('-').map(Number);
-        return slot >= from! && slot <= to!;
-      });
-      const port = Number(address?.split('@')[0]?.split(':')[1]);
-      const node = this.nodes.find((n) => n.port === port);
-      if (owns && node) return node;
-    }
-    throw new Error(`no master found for slot ${slot}`);
+    const owner = (await clusterNodes(any.port)).find(
+      (n) =>
+        n.flags.includes('master') &&
+        !n.flags.includes('fail') &&
+        n.connected &&
+        n.slots.some(([from, to]) => slot >= from && slot <= to),
+    );
+    const node = this.nodes.find((n) => n.port === owner?.port);
+    if (!node) throw new Error(`no master found for slot ${slot}`);
+    return node;
   }
 
   /** The node that replicates `master`. */
   async replicaOf(master: RedisProcess): Promise<RedisProcess> {
-    const lines = (await redisCli(['-p', String(master.port), 'cluster', 'nodes'])).trim().split('\n');
-    const fields = lines.map((line) => line.split(' '));
-    const own = fields.find((f) => f[2]?.includes('myself'))!;
-    const replica = fields.find((f) => f[3] === own[0]);
-    const port = Number(replica?.[1]?.split('@')[0]?.split(':')[1]);
-    const node = this.nodes.find((n) => n.port === port);
+    const table = await clusterNodes(master.port);
+    const own = table.find((n) => n.flags.includes('myself'));
+    const replica = table.find((n) => n.masterId === own?.id);
+    const node = this.nodes.find((n) => n.port === replica?.port);
     if (!node) throw new Error(`no replica found for the master on ${master.port}`);
     return node;
   }
@@ -185,6 +180,36 @@ export class RedisCluster {
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop()));
   }
+}
+
+interface ClusterNodeLine {
+  id: string;
+  port: number;
+  flags: string;
+  /** the master's id for a replica, '-' for a master */
+  masterId: string;
+  connected: boolean;
+  /** the slot ranges a master serves, inclusive */
+  slots: Array<[number, number]>;
+}
+
+/** `CLUSTER NODES` as the node on `port` sees the cluster. */
+async function clusterNodes(port: number): Promise<ClusterNodeLine[]> {
+  const lines = (await redisCli(['-p', String(port), 'cluster', 'nodes'])).trim().split('\n');
+  return lines.map((line) => {
+    const [id = '', address = '', flags = '', masterId = '', , , , state, ...ranges] = line.split(' ');
+    return {
+      id,
+      port: Number(address.split('@')[0]?.split(':')[1]),
+      flags,
+      masterId,
+      connected: state === 'connected',
+      slots: ranges.map((r) => {
+        const [from, to = from] = r.split('-').map(Number);
+        return [from!, to!];
+      }),
+    };
+  });
 }
 
 /** A master, one replica and three sentinels (quorum 2) watching them under MASTER_NAME. */

@@ -1,13 +1,13 @@
+import { encodeJob } from '../../src/queue/event-codec';
+import { createRedis } from '../../src/queue/redis';
 import type { StatsStore } from '../../src/store/types';
 import { TimeoutError } from '../../src/util/with-timeout';
 import type { ConsumerEvents } from '../../workers/consumer-events';
 import type { ShardConsumer } from '../../workers/shard-consumer';
-import { packEvent } from '../helpers/stats-events';
 import { RedisProcess } from '../helpers/redis-server';
 import { SilentProxy } from '../helpers/silent-proxy';
+import { packEvent } from '../helpers/stats-events';
 import { waitFor } from '../helpers/wait';
-import { encodeJob } from '../../src/queue/event-codec';
-import { createRedis } from '../../src/queue/redis';
 import { ConsumerRig } from './support/consumer-rig';
 import { captureLogger } from './support/log';
 
