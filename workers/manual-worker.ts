@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { RedisClient } from '../src/queue/redis';
 import type { ShardLayout } from '../src/queue/shard';
+import { SharedConnection } from '../src/queue/shared-connection';
 
 /**
  * A BullMQ Worker without a processor, for manual fetching ("Manually processing jobs" in the
@@ -13,17 +14,22 @@ export function createManualWorker(
   workerId: string,
   lockDurationMs: number,
 ): Worker {
-  return new Worker(layout.queue, null, {
-    connection,
-    prefix: layout.prefix,
-    name: workerId,
-    autorun: false,
-    lockDuration: lockDurationMs,
-    // a dead owner's jobs go back to wait within a lock duration plus two checks
-    stalledInterval: Math.max(500, Math.floor(lockDurationMs / 2)),
-    // a re-delivery must never fail a job: stalls are bounded by leases, not by a count
-    maxStalledCount: Number.MAX_SAFE_INTEGER,
-    // how long an idle fetch blocks (seconds): bounds how long a stop or handover waits for it
-    drainDelay: 0.25,
-  });
+  return new Worker(
+    layout.queue,
+    null,
+    {
+      connection,
+      prefix: layout.prefix,
+      name: workerId,
+      autorun: false,
+      lockDuration: lockDurationMs,
+      // a dead owner's jobs go back to wait within a lock duration plus two checks
+      stalledInterval: Math.max(500, Math.floor(lockDurationMs / 2)),
+      // a re-delivery must never fail a job: stalls are bounded by leases, not by a count
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
+      // how long an idle fetch blocks (seconds): bounds how long a stop or handover waits for it
+      drainDelay: 0.25,
+    },
+    SharedConnection,
+  );
 }

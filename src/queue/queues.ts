@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from '../log/logger';
 import { withTimeout } from '../util/with-timeout';
+import { SharedConnection } from './shared-connection';
 import { createRedis, type RedisClient, type RedisTarget } from './redis';
 import { DEAD_LETTER, allShards, shardLayout } from './shard';
 
@@ -40,12 +41,16 @@ function quiet(queue: Queue): Queue {
 export function createShardQueues(connection: RedisClient, shards: number): Queue[] {
   return allShards(shards).map((layout) =>
     quiet(
-      new Queue(layout.queue, {
-        connection,
-        prefix: layout.prefix,
-        defaultJobOptions: STATS_JOB_OPTIONS,
-        streams: STREAMS,
-      }),
+      new Queue(
+        layout.queue,
+        {
+          connection,
+          prefix: layout.prefix,
+          defaultJobOptions: STATS_JOB_OPTIONS,
+          streams: STREAMS,
+        },
+        SharedConnection,
+      ),
     ),
   );
 }
@@ -53,12 +58,16 @@ export function createShardQueues(connection: RedisClient, shards: number): Queu
 /** Where workers put jobs whose data is not a stats event, with the reason. Nobody consumes it. */
 export function createDeadLetterQueue(connection: RedisClient): Queue {
   return quiet(
-    new Queue(DEAD_LETTER.queue, {
-      connection,
-      prefix: DEAD_LETTER.prefix,
-      defaultJobOptions: { removeOnComplete: false, removeOnFail: false },
-      streams: STREAMS,
-    }),
+    new Queue(
+      DEAD_LETTER.queue,
+      {
+        connection,
+        prefix: DEAD_LETTER.prefix,
+        defaultJobOptions: { removeOnComplete: false, removeOnFail: false },
+        streams: STREAMS,
+      },
+      SharedConnection,
+    ),
   );
 }
 

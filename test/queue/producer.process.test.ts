@@ -32,6 +32,8 @@ beforeEach(async () => {
   const { logger } = captureLogger();
   redis = createRedis(redisServer.url, 'fail-fast', 'test-producer', logger);
   queues = createShardQueues(redis, SHARDS);
+  // connected before a test stops Redis: what follows tells an unanswered call from a refused one
+  await Promise.all(queues.map((q) => q.waitUntilReady()));
   outbox = await Outbox.open({ dir, logger });
   metrics = new Metrics();
   sink = newSink();
