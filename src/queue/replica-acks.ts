@@ -1,9 +1,9 @@
 import { Cluster, type Redis } from 'ioredis';
-import type { RedisClient } from './redis';
+import { REDIS_SOCKET_TIMEOUT_MS, type RedisClient } from './redis';
 import { hashSlotOf } from './shard';
 
 export interface ReplicaAcksOptions {
-  /** how long WAIT may take for a replica's acknowledgement (ENQUEUE_TIMEOUT_MS) */
+  /** how long WAIT may take for a replica's acknowledgement (ENQUEUE_TIMEOUT_MS; at most REPLICA_WAIT_MAX_MS) */
   timeoutMs: number;
   /**
    * How long after a master was last seen with a replica its word alone is not taken: a master
@@ -12,6 +12,13 @@ export interface ReplicaAcksOptions {
    */
   replicaGoneGraceMs?: number;
 }
+
+/**
+ * The longest a WAIT blocks, whatever ENQUEUE_TIMEOUT_MS says: past 5 s the proxy's connection
+ * times the command out and drops the socket as silent (REDIS_SOCKET_TIMEOUT_MS), failing every
+ * command queued behind the WAIT; one that gives up first fails only its own events (to the outbox).
+ */
+export const REPLICA_WAIT_MAX_MS = REDIS_SOCKET_TIMEOUT_MS / 2;
 
 /**
  * Redis replication is asynchronous: a master that dies right after acknowledging a write loses
@@ -52,9 +59,9 @@ export class ReplicaAcks {
       return;
     }
     this.lastSeenWithReplica.set(server, Date.now());
-    const acknowledged = await node.wait(1, this.opts.timeoutMs);
-    if (acknowledged < 1)
-      throw new Error(`no replica acknowledged the write within ${this.opts.timeoutMs} ms`);
+    const waitMs = Math.min(this.opts.timeoutMs, REPLICA_WAIT_MAX_MS);
+    const acknowledged = await node.wait(1, waitMs);
+    if (acknowledged < 1) throw new Error(`no replica acknowledged the write within ${waitMs} ms`);
   }
 }
 

@@ -1,5 +1,7 @@
 import { Redis } from 'ioredis';
-import { ReplicaAcks } from '../../src/queue/replica-acks';
+import { createRedis } from '../../src/queue/redis';
+import { REPLICA_WAIT_MAX_MS, ReplicaAcks } from '../../src/queue/replica-acks';
+import { captureLogger } from '../pipeline/support/log';
 import { waitFor } from '../helpers/wait';
 import { RedisProcess } from '../helpers/redis-server';
 
@@ -69,6 +71,25 @@ describe('ReplicaAcks (real redis-server masters and replicas)', () => {
     await new Promise((r) => setTimeout(r, 1600));
     await expect(acks.wait(KEY)).resolves.toBeUndefined();
   });
+
+  it('gives up on a replica that does not answer before the connection would be dropped', async () => {
+    const { server: master, redis } = await server();
+    const { server: replica } = await server(['--replicaof', '127.0.0.1', String(master.port)]);
+    await attached(redis, 1);
+    // the proxy's connection: one that drops a socket silent for REDIS_SOCKET_TIMEOUT_MS
+    const proxy = createRedis(master.url, 'fail-fast', 'test-proxy', captureLogger().logger);
+    clients.push(proxy as Redis);
+    let closes = 0;
+    proxy.on('close', () => closes++);
+    await waitFor(() => proxy.status === 'ready', { what: 'the connection' });
+    replica.pause(); // attached, and acknowledges nothing
+    await proxy.set(KEY, '6');
+    // ENQUEUE_TIMEOUT_MS set far above the socket timeout
+    const acks = new ReplicaAcks(proxy, { timeoutMs: 10_000 });
+    await expect(acks.wait(KEY)).rejects.toThrow(`within ${REPLICA_WAIT_MAX_MS} ms`);
+    expect(closes).toBe(0);
+    expect(await proxy.get(KEY)).toBe('6');
+  }, 20_000);
 
   it('refuses a write taken by a node that is a replica now (demoted: it may discard the write)', async () => {
     const { server: other } = await server();
