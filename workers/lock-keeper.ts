@@ -47,7 +47,10 @@ export class LockKeeper {
   private async extend(): Promise<void> {
     try {
       const failed = await this.opts.extend([...this.held]);
-      if (failed.length > 0) this.opts.events.emit('locksLost', { count: failed.length });
+      // a job released meanwhile was completed (its lock deleted) before the extension reached
+      // Redis: its lock was not lost
+      const lost = failed.filter((id) => this.held.has(id));
+      if (lost.length > 0) this.opts.events.emit('locksLost', { count: lost.length });
     } catch (err) {
       this.opts.events.emit('lockExtensionFailed', { err });
     }

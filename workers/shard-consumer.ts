@@ -139,11 +139,18 @@ export class ShardConsumer {
     return taking;
   }
 
-  /** Commits a batch, then completes it. */
+  /**
+   * Commits a batch, then completes it. Its locks are released before the completion goes out
+   * (they have at least two thirds of a lock duration left): a lock extension answered after the
+   * completion deleted them then does not count them as lost.
+   */
   private async flush(batch: TakenJob[]): Promise<void> {
     const ids = batch.map((job) => job.id);
     try {
-      if (await this.commits.commit(batch)) await this.complete(ids);
+      if (await this.commits.commit(batch)) {
+        this.locks.release(ids);
+        await this.complete(ids);
+      }
     } finally {
       this.locks.release(ids);
     }

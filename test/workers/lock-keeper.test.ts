@@ -48,6 +48,22 @@ describe('LockKeeper', () => {
     expect(failures).toEqual([new Error('Connection is closed.')]);
   });
 
+  it('does not count the lock of a job released while its extension was on its way (completed meanwhile)', async () => {
+    const lost: number[] = [];
+    let keeper: LockKeeper | undefined;
+    const { keeper: made, events } = keeperOf((ids) => {
+      // the batch of jobs 1 and 2 is completed (locks deleted) before the extension reaches Redis
+      keeper!.release(['1', '2']);
+      return Promise.resolve(ids.filter((id) => id !== '3'));
+    }, 300);
+    keeper = made;
+    events.on('locksLost', ({ count }) => lost.push(count));
+    keeper.hold(['1', '2', '3']);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(lost).toEqual([]);
+    keeper.close();
+  });
+
   it('extends nothing once closed, even jobs held after (a take that was in flight)', async () => {
     const extended: string[] = [];
     const { keeper } = keeperOf((ids) => {
