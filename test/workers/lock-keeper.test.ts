@@ -50,13 +50,11 @@ describe('LockKeeper', () => {
 
   it('does not count the lock of a job released while its extension was on its way (completed meanwhile)', async () => {
     const lost: number[] = [];
-    let keeper: LockKeeper | undefined;
-    const { keeper: made, events } = keeperOf((ids) => {
+    const { keeper, events } = keeperOf((ids) => {
       // the batch of jobs 1 and 2 is completed (locks deleted) before the extension reaches Redis
-      keeper!.release(['1', '2']);
+      keeper.release(['1', '2']);
       return Promise.resolve(ids.filter((id) => id !== '3'));
     }, 300);
-    keeper = made;
     events.on('locksLost', ({ count }) => lost.push(count));
     keeper.hold(['1', '2', '3']);
     await jest.advanceTimersByTimeAsync(100);
