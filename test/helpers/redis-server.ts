@@ -5,8 +5,12 @@ import path from 'node:path';
 import { portOpen } from '../../ops/bench/lib/net';
 import { clusterNodeArgs, createCluster, redisCli } from '../../ops/bench/lib/redis';
 import { answersPing, redisServerArgs } from '../../src/local-redis/local-redis';
+import { withTimeout } from '../../src/util/with-timeout';
 import { freePort } from './net';
 import { waitFor } from './wait';
+
+/** How long a redis-server may take to exit once signalled (then it is SIGKILLed, and its test told). */
+const EXIT_DEADLINE_MS = 20_000;
 
 /**
  * A private redis-server for one test file: its own free port and temp folder, AOF on (so a
@@ -74,6 +78,9 @@ export class RedisProcess {
     if (this.child) throw new Error('redis-server is already running');
     const child = spawn('redis-server', this.args, { stdio: 'ignore' });
     this.child = child;
+    // a server a failed or abandoned hook left running must not keep the test runner from exiting
+    // (one once held a CI run open after its last test)
+    child.unref();
     child.once('exit', () => {
       if (this.child === child) this.child = null;
     });
@@ -108,7 +115,12 @@ export class RedisProcess {
     if (!child) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill(sig);
-    await exited;
+    try {
+      await withTimeout(exited, EXIT_DEADLINE_MS, `redis-server on port ${this.port} exiting on ${sig}`);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw err;
+    }
     this.child = null;
   }
 }

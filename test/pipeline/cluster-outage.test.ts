@@ -1,5 +1,6 @@
 import type { RedisTarget } from '../../src/queue/redis';
 import { shardLayout } from '../../src/queue/shard';
+import { withTimeout } from '../../src/util/with-timeout';
 import type { ShardConsumer } from '../../workers/shard-consumer';
 import { RedisCluster } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
@@ -29,9 +30,13 @@ describe('a shard consumer on a Redis Cluster whose shard loses its master and r
   });
 
   afterAll(async () => {
-    await consumer.stop();
-    await rig.close();
-    await cluster.stop();
+    // each step named and bounded (a stop that hangs is a failure to see), the cluster stopped anyway
+    try {
+      await withTimeout(consumer.stop(), 20_000, 'the shard consumer stopping');
+      await withTimeout(rig.close(), 10_000, 'the queue, connection and store closing');
+    } finally {
+      await cluster.stop();
+    }
   });
 
   it('consumes again once they are back', async () => {
