@@ -1,6 +1,7 @@
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import type { LoadedConfig } from '../config';
 import type { Logger } from '../log/logger';
+import './cluster-slots-timer';
 
 /**
  * Every Redis connection Pacproxy makes, for the three shapes users run: one node (REDIS_URL),
