@@ -146,14 +146,13 @@ export class ShardConsumer {
    */
   private async flush(batch: TakenJob[]): Promise<void> {
     const ids = batch.map((job) => job.id);
+    let committed = false;
     try {
-      if (await this.commits.commit(batch)) {
-        this.locks.release(ids);
-        await this.complete(ids);
-      }
+      committed = await this.commits.commit(batch);
     } finally {
       this.locks.release(ids);
     }
+    if (committed) await this.complete(ids);
   }
 
   /**
