@@ -31,44 +31,32 @@ export const STATS_JOB_OPTIONS: JobsOptions = {
  */
 const STREAMS = { events: { maxLen: 1000 } };
 
-/** Connection errors are logged once per outage by the connection itself (redis.ts). */
-function quiet(queue: Queue): Queue {
+/**
+ * A Queue over Pacproxy's shared connection (shared-connection.ts says how BullMQ sees it).
+ * Connection errors are logged once per outage by the connection itself (redis.ts).
+ */
+function sharedQueue(
+  connection: RedisClient,
+  where: { queue: string; prefix: string },
+  defaultJobOptions: JobsOptions,
+): Queue {
+  const queue = new Queue(
+    where.queue,
+    { connection, prefix: where.prefix, defaultJobOptions, streams: STREAMS },
+    SharedConnection,
+  );
   queue.on('error', () => undefined);
   return queue;
 }
 
 /** One BullMQ Queue per shard, index = shard, all over one (shared, pipelined) connection. */
 export function createShardQueues(connection: RedisClient, shards: number): Queue[] {
-  return allShards(shards).map((layout) =>
-    quiet(
-      new Queue(
-        layout.queue,
-        {
-          connection,
-          prefix: layout.prefix,
-          defaultJobOptions: STATS_JOB_OPTIONS,
-          streams: STREAMS,
-        },
-        SharedConnection,
-      ),
-    ),
-  );
+  return allShards(shards).map((layout) => sharedQueue(connection, layout, STATS_JOB_OPTIONS));
 }
 
 /** Where workers put jobs whose data is not a stats event, with the reason. Nobody consumes it. */
 export function createDeadLetterQueue(connection: RedisClient): Queue {
-  return quiet(
-    new Queue(
-      DEAD_LETTER.queue,
-      {
-        connection,
-        prefix: DEAD_LETTER.prefix,
-        defaultJobOptions: { removeOnComplete: false, removeOnFail: false },
-        streams: STREAMS,
-      },
-      SharedConnection,
-    ),
-  );
+  return sharedQueue(connection, DEAD_LETTER, { removeOnComplete: false, removeOnFail: false });
 }
 
 /** How long a start waits for Redis to tell whether it holds an earlier layout's queues. */
