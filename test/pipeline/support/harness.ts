@@ -35,9 +35,8 @@ export class PipelineHarness {
     readonly sink: QueueSink,
   ) {}
 
-  static async start(
-    settings: Partial<Omit<PipelineEnv, 'REDIS_URL' | 'SQLITE_PATH'>> = {},
-  ): Promise<PipelineHarness> {
+  /** `settings.SQLITE_PATH`: the store elsewhere than in the harness's temp folder (a test's own disk). */
+  static async start(settings: Partial<Omit<PipelineEnv, 'REDIS_URL'>> = {}): Promise<PipelineHarness> {
     const server = await RedisProcess.start();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-pipeline-'));
     const env: PipelineEnv = {
