@@ -4,6 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { StoreError } from '../../src/store/errors';
 import { SqliteThreadStore } from '../../src/store/sqlite-thread';
 import { packEvent } from '../helpers/stats-events';
+import { TinyDisk } from '../helpers/tiny-disk';
 import { generateEvents } from './conformance';
 import { describeSqliteConformance, tempDir } from './sqlite-conformance';
 
@@ -82,5 +83,31 @@ describe('SqliteThreadStore', () => {
     await store.init();
     await store.close();
     expect(stops).toEqual([]);
+  });
+});
+
+/** Mounting the tmpfs needs root (CI's container is). */
+const withDisk = process.getuid?.() === 0 ? describe : describe.skip;
+withDisk('SqliteThreadStore on a full disk (real tmpfs)', () => {
+  it('fails a commit with SQLITE_FULL, then commits the same batch once space is freed, counted once', async () => {
+    const dir = tempDir();
+    const disk = (await TinyDisk.mount(dir, 4 * 1024 * 1024))!;
+    const store = new SqliteThreadStore({ path: path.join(dir, 'stats.db') });
+    try {
+      await store.init();
+      await store.applyBatch(generateEvents(100, 10));
+      disk.fill();
+      // larger than the space SQLite already holds (its WAL): it needs the disk
+      const batch = generateEvents(20_000, 500, 2);
+      const failure = await store.applyBatch(batch).catch((err: unknown) => err);
+      expect(failure).toMatchObject({ code: 'SQLITE_FULL' });
+      disk.free();
+      expect((await store.applyBatch(batch)).applied).toBe(20_000);
+      expect((await store.getSummary()).totalRequests).toBe(20_100);
+    } finally {
+      await store.close();
+      await disk.unmount();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
