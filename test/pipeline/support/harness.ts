@@ -35,9 +35,15 @@ export class PipelineHarness {
     readonly sink: QueueSink,
   ) {}
 
-  /** `settings.SQLITE_PATH`: the store elsewhere than in the harness's temp folder (a test's own disk). */
-  static async start(settings: Partial<Omit<PipelineEnv, 'REDIS_URL'>> = {}): Promise<PipelineHarness> {
-    const server = await RedisProcess.start();
+  /**
+   * `settings.SQLITE_PATH`: the store elsewhere than in the harness's temp folder (a test's own
+   * disk); `redisArgs`: redis-server arguments after the usual ones (`--dir` for its own disk).
+   */
+  static async start(
+    settings: Partial<Omit<PipelineEnv, 'REDIS_URL'>> = {},
+    redisArgs: string[] = [],
+  ): Promise<PipelineHarness> {
+    const server = await RedisProcess.start(redisArgs);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pacproxy-pipeline-'));
     const env: PipelineEnv = {
       REDIS_URL: server.url,
