@@ -58,8 +58,9 @@ export class BatchWindow {
       // the backlog's take found the queue dry: that batch goes as it is
       return this.filled(batch, false, cap);
     }
-    const deadline = Date.now() + intervalMs;
-    while (batch.length < cap && !this.opts.stopping() && Date.now() < deadline) {
+    // on the monotonic clock: a wall clock stepped back must not hold a batch open
+    const deadline = performance.now() + intervalMs;
+    while (batch.length < cap && !this.opts.stopping() && performance.now() < deadline) {
       const wanted = cap - batch.length;
       const found = await source.take(wanted);
       batch.push(...found);
@@ -68,7 +69,7 @@ export class BatchWindow {
         // it); a batch of light traffic waits for more, within the window, before taking again
         // (taking at once found a job or two per script call: a third of Redis's calls per event)
         if (this.wasBacklog) break;
-        await this.opts.sleep(Math.min(deadline - Date.now(), TAKE_PAUSE_MS));
+        await this.opts.sleep(Math.min(deadline - performance.now(), TAKE_PAUSE_MS));
       }
     }
     return this.filled(batch, batch.length >= cap, cap);

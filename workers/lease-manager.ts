@@ -84,7 +84,11 @@ export function shareOf(workerId: string, liveIds: readonly string[], shards: nu
 export class LeaseManager {
   private readonly redis: RedisClient & LeaseCommands;
   private readonly tickMs: number;
-  /** shard → local deadline: past it another worker may hold the lease */
+  /**
+   * shard → local deadline: past it another worker may hold the lease. On the monotonic clock
+   * (performance.now()): a wall clock stepped back (NTP, a resumed VM) would stretch the
+   * deadline past the lease's real end in Redis.
+   */
   private readonly owned = new Map<number, number>();
   private readonly releasing = new Map<number, Promise<void>>();
   private loop: Promise<void> | null = null;
@@ -192,7 +196,7 @@ export class LeaseManager {
    */
   private async renewAll(): Promise<void> {
     const shards = [...this.owned.keys()];
-    const sentAt = Date.now();
+    const sentAt = performance.now();
     const results = await Promise.allSettled(
       shards.map((s) =>
         this.redis.leaseRenew(shardLayout(s).leaseKey, this.opts.workerId, this.opts.leaseTtlMs),
@@ -235,7 +239,7 @@ export class LeaseManager {
 
   private async tryAcquire(shard: number): Promise<boolean> {
     const layout = shardLayout(shard);
-    const sentAt = Date.now();
+    const sentAt = performance.now();
     const epoch = Number(
       await this.redis.leaseAcquire(
         layout.leaseKey,
@@ -276,7 +280,7 @@ export class LeaseManager {
 
   /** Redis unreachable: a lease not renewed before its deadline may be someone else's now. */
   private dropExpired(): void {
-    const now = Date.now();
+    const now = performance.now();
     for (const [shard, deadline] of this.owned) {
       if (now >= deadline) this.markLost(shard, 'lease not renewed in time');
     }

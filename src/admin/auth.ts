@@ -40,7 +40,7 @@ export class AuthFailures {
   }
 
   /** Records a failure of `address`; answers how long to wait before answering it. */
-  record(address: string, realm: Realm, now = Date.now()): number {
+  record(address: string, realm: Realm, now = performance.now()): number {
     this.options.onFailure?.(realm);
     const entry = this.recent.get(address);
     const failures = entry && now - entry.since < this.windowMs ? entry.failures + 1 : 1;

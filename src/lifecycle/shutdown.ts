@@ -33,11 +33,13 @@ export class StepIncompleteError extends Error {
 
 /** Runs every step in order within `totalMs`; answers which were abandoned and why. */
 export async function runShutdown(steps: readonly ShutdownStep[], totalMs: number): Promise<ShutdownReport> {
-  const deadline = Date.now() + totalMs;
+  // on the monotonic clock: a wall clock stepped forward would skip the steps still to run
+  const deadline = performance.now() + totalMs;
   const abandoned: AbandonedStep[] = [];
   for (const step of steps) {
-    const budget = Math.min(step.timeoutMs ?? Infinity, deadline - Date.now());
-    if (budget <= 0) {
+    const budget = Math.min(step.timeoutMs ?? Infinity, deadline - performance.now());
+    // less than a timer's resolution is no time (a timer set for the budget fires a hair early)
+    if (budget < 1) {
       abandoned.push({ name: step.name, why: 'no time left' });
       continue;
     }

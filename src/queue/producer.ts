@@ -83,7 +83,7 @@ export class QueueSink implements StatsSink {
   private readonly inFlight = new Set<number>();
   /** events recorded and not yet accepted or refused by Redis (gathered or on their way) */
   private waitingEvents = 0;
-  /** call → when it last went out (Date.now()) */
+  /** call → when it last went out (performance.now(): a wall-clock step must not stretch the window) */
   private readonly lastSentAt = new Map<number, number>();
   /** call → the timer that sends it once `groupMs` has passed since it last went out */
   private readonly groupTimers = new Map<number, NodeJS.Timeout>();
@@ -244,7 +244,7 @@ export class QueueSink implements StatsSink {
       clearTimeout(timer);
       this.groupTimers.delete(call);
     }
-    const now = Date.now();
+    const now = performance.now();
     const wait = (this.lastSentAt.get(call) ?? -Infinity) + this.groupMs - now;
     if (wait > 0 && !early) {
       this.groupTimers.set(

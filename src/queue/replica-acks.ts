@@ -53,12 +53,12 @@ export class ReplicaAcks {
     const server = `${node.stream?.remoteAddress}:${node.stream?.remotePort}`;
     if (replicas.length === 0) {
       const seen = this.lastSeenWithReplica.get(server);
-      if (seen !== undefined && Date.now() - seen < this.graceMs) {
+      if (seen !== undefined && performance.now() - seen < this.graceMs) {
         throw new Error('the Redis master lost its replica moments ago (it may have been demoted)');
       }
       return;
     }
-    this.lastSeenWithReplica.set(server, Date.now());
+    this.lastSeenWithReplica.set(server, performance.now());
     const waitMs = Math.min(this.opts.timeoutMs, REPLICA_WAIT_MAX_MS);
     const acknowledged = await node.wait(1, waitMs);
     if (acknowledged < 1) throw new Error(`no replica acknowledged the write within ${waitMs} ms`);

@@ -44,4 +44,24 @@ describe('runShutdown', () => {
       { name: 'after', why: 'no time left' },
     ]);
   });
+
+  it('keeps its deadline on the monotonic clock: a wall clock stepped forward skips no step', async () => {
+    const realNow = Date.now.bind(Date);
+    const clock = jest.spyOn(Date, 'now');
+    const ran: string[] = [];
+    try {
+      const report = await runShutdown(
+        [
+          // a VM resumed, NTP: the wall clock jumps an hour ahead while the first step runs
+          { name: 'first', run: async () => void clock.mockImplementation(() => realNow() + 3_600_000) },
+          { name: 'second', run: async () => void ran.push('second') },
+        ],
+        5000,
+      );
+      expect(report.abandoned).toEqual([]);
+      expect(ran).toEqual(['second']);
+    } finally {
+      clock.mockRestore();
+    }
+  });
 });

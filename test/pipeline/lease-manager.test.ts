@@ -137,4 +137,28 @@ describe('LeaseManager', () => {
       expect(await connections[0]!.get(shardLayout(shard).leaseKey)).toBe('worker-a');
     }
   });
+
+  it('drops a lease it cannot renew by its deadline even when the wall clock steps back', async () => {
+    const a = new RecordingOwner();
+    manager('worker-a', a);
+    await waitFor(() => a.owned.size === SHARDS, { what: 'worker-a owning every shard' });
+    // the wall clock steps back an hour (NTP, a resumed VM): the lease's time in Redis runs on
+    const hourAgo = Date.now() - 3_600_000;
+    const realNow = Date.now.bind(Date);
+    const started = realNow();
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => hourAgo + (realNow() - started));
+    try {
+      await connections[0]!
+        .multi()
+        .del(shardLayout(3).leaseKey)
+        .hset(shardLayout(3).leaseKey, 'x', '1')
+        .exec();
+      await waitFor(() => a.lostShards.includes(3), {
+        what: 'shard 3 dropped at its deadline',
+        timeoutMs: 4 * TTL,
+      });
+    } finally {
+      clock.mockRestore();
+    }
+  });
 });

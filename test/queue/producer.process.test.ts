@@ -161,6 +161,27 @@ describe('QueueSink', () => {
     }
   });
 
+  it('with groupMs, measures the window on the monotonic clock: a wall clock stepped back holds no event', async () => {
+    const requests = { count: 0 };
+    const grouping = newSink({ groupMs: 100, requestsInFlight: requests });
+    const realNow = Date.now.bind(Date);
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      await grouping.record(packEvent('keystem-00'));
+      clock.mockImplementation(() => realNow() - 3_600_000); // NTP, a resumed VM: an hour back
+      // another request in progress, so only the window can send this event
+      requests.count = 2;
+      const outcome = await Promise.race([
+        grouping.record(packEvent('keystem-01')).then(() => 'accepted'),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 3 s'), 3000).unref()),
+      ]);
+      expect(outcome).toBe('accepted');
+    } finally {
+      clock.mockRestore();
+      await grouping.close();
+    }
+  });
+
   it('with groupMs, close() sends what waits for the window at once', async () => {
     const grouping = newSink({ groupMs: 60_000 });
     await grouping.record(packEvent('keystem-00'));

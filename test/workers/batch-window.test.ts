@@ -107,6 +107,32 @@ describe('BatchWindow', () => {
     expect(source.takes).toBe(0);
   });
 
+  it('closes the window on the monotonic clock: a wall clock stepped back does not hold the batch', async () => {
+    const source = new FakeSource();
+    source.add(1);
+    const realNow = Date.now.bind(Date);
+    const clock = jest.spyOn(Date, 'now');
+    const window = new BatchWindow({
+      source,
+      maxJobs: 100,
+      intervalMs: 50,
+      sleep: (ms) => {
+        clock.mockImplementation(() => realNow() - 3_600_000); // NTP, a resumed VM: an hour back
+        return new Promise((resolve) => setTimeout(resolve, ms));
+      },
+      stopping: () => false,
+    });
+    try {
+      const outcome = await Promise.race([
+        window.fill().then((batch) => batch.length),
+        new Promise((resolve) => setTimeout(() => resolve('still open after 2 s'), 2000).unref()),
+      ]);
+      expect(outcome).toBe(1);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('closes the window once the consumer stops', async () => {
     const source = new FakeSource();
     source.add(1);
