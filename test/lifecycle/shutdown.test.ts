@@ -1,4 +1,5 @@
 import { describeAbandoned, runShutdown, type ShutdownStep } from '../../src/lifecycle/shutdown';
+import { HOUR_MS, stepWallClock } from '../helpers/wall-clock';
 
 const never = () => new Promise<void>(() => undefined);
 
@@ -46,14 +47,13 @@ describe('runShutdown', () => {
   });
 
   it('keeps its deadline on the monotonic clock: a wall clock stepped forward skips no step', async () => {
-    const realNow = Date.now.bind(Date);
-    const clock = jest.spyOn(Date, 'now');
+    let clock: { restore(): void } | undefined;
     const ran: string[] = [];
     try {
       const report = await runShutdown(
         [
-          // a VM resumed, NTP: the wall clock jumps an hour ahead while the first step runs
-          { name: 'first', run: async () => void clock.mockImplementation(() => realNow() + 3_600_000) },
+          // the wall clock jumps an hour ahead while the first step runs
+          { name: 'first', run: async () => void (clock = stepWallClock(HOUR_MS)) },
           { name: 'second', run: async () => void ran.push('second') },
         ],
         5000,
@@ -61,7 +61,7 @@ describe('runShutdown', () => {
       expect(report.abandoned).toEqual([]);
       expect(ran).toEqual(['second']);
     } finally {
-      clock.mockRestore();
+      clock?.restore();
     }
   });
 });

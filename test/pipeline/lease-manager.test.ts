@@ -5,6 +5,7 @@ import { LeaseManager, shareOf, type ShardOwner } from '../../workers/lease-mana
 import { RedisProcess } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
 import { captureLogger } from './support/log';
+import { HOUR_MS, stepWallClock } from '../helpers/wall-clock';
 
 const SHARDS = 8;
 const TTL = 1000;
@@ -142,11 +143,8 @@ describe('LeaseManager', () => {
     const a = new RecordingOwner();
     manager('worker-a', a);
     await waitFor(() => a.owned.size === SHARDS, { what: 'worker-a owning every shard' });
-    // the wall clock steps back an hour (NTP, a resumed VM): the lease's time in Redis runs on
-    const hourAgo = Date.now() - 3_600_000;
-    const realNow = Date.now.bind(Date);
-    const started = realNow();
-    const clock = jest.spyOn(Date, 'now').mockImplementation(() => hourAgo + (realNow() - started));
+    // the wall clock steps back an hour: the lease's time in Redis runs on
+    const clock = stepWallClock(-HOUR_MS);
     try {
       await connections[0]!
         .multi()
@@ -158,7 +156,7 @@ describe('LeaseManager', () => {
         timeoutMs: 4 * TTL,
       });
     } finally {
-      clock.mockRestore();
+      clock.restore();
     }
   });
 });

@@ -16,6 +16,7 @@ import { TinyDisk } from '../helpers/tiny-disk';
 import { waitFor } from '../helpers/wait';
 import { keystems, packEvent, resetEvent } from '../pipeline/support/events';
 import { captureLogger } from '../pipeline/support/log';
+import { HOUR_MS, stepWallClock } from '../helpers/wall-clock';
 
 const SHARDS = 4;
 let redisServer: RedisProcess;
@@ -164,11 +165,10 @@ describe('QueueSink', () => {
   it('with groupMs, measures the window on the monotonic clock: a wall clock stepped back holds no event', async () => {
     const requests = { count: 0 };
     const grouping = newSink({ groupMs: 100, requestsInFlight: requests });
-    const realNow = Date.now.bind(Date);
-    const clock = jest.spyOn(Date, 'now');
+    let clock: { restore(): void } | undefined;
     try {
       await grouping.record(packEvent('keystem-00'));
-      clock.mockImplementation(() => realNow() - 3_600_000); // NTP, a resumed VM: an hour back
+      clock = stepWallClock(-HOUR_MS);
       // another request in progress, so only the window can send this event
       requests.count = 2;
       const outcome = await Promise.race([
@@ -177,7 +177,7 @@ describe('QueueSink', () => {
       ]);
       expect(outcome).toBe('accepted');
     } finally {
-      clock.mockRestore();
+      clock?.restore();
       await grouping.close();
     }
   });

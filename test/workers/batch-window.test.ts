@@ -1,5 +1,6 @@
 import { BatchWindow, type JobSource } from '../../workers/batch-window';
 import type { TakenJob } from '../../workers/job-batches';
+import { HOUR_MS, stepWallClock } from '../helpers/wall-clock';
 
 /** A queue in memory: `next` answers the oldest waiting job (or null: the idle wait ran out). */
 class FakeSource implements JobSource {
@@ -110,14 +111,13 @@ describe('BatchWindow', () => {
   it('closes the window on the monotonic clock: a wall clock stepped back does not hold the batch', async () => {
     const source = new FakeSource();
     source.add(1);
-    const realNow = Date.now.bind(Date);
-    const clock = jest.spyOn(Date, 'now');
+    let clock: { restore(): void } | undefined;
     const window = new BatchWindow({
       source,
       maxJobs: 100,
       intervalMs: 50,
       sleep: (ms) => {
-        clock.mockImplementation(() => realNow() - 3_600_000); // NTP, a resumed VM: an hour back
+        clock ??= stepWallClock(-HOUR_MS);
         return new Promise((resolve) => setTimeout(resolve, ms));
       },
       stopping: () => false,
@@ -129,7 +129,7 @@ describe('BatchWindow', () => {
       ]);
       expect(outcome).toBe(1);
     } finally {
-      clock.mockRestore();
+      clock?.restore();
     }
   });
 
