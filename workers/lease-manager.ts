@@ -179,10 +179,11 @@ export class LeaseManager {
       await this.renewAll();
       const live = this.stopping ? [] : await this.heartbeat();
       await this.rebalance(this.stopping ? 0 : shareOf(this.opts.workerId, live, this.opts.shards));
-      if (this.failing) this.opts.logger.info('leases: Redis answers again');
+      if (this.failing) this.opts.logger.info('leases: Redis calls working again');
       this.failing = false;
     } catch (err) {
-      if (!this.failing) this.opts.logger.warn({ err }, 'leases: Redis not answering');
+      if (!this.failing)
+        this.opts.logger.warn({ err }, 'leases: Redis calls failing (down, or refusing writes)');
       this.failing = true;
       this.dropExpired();
     }
