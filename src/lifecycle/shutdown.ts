@@ -36,30 +36,36 @@ export async function runShutdown(steps: readonly ShutdownStep[], totalMs: numbe
   // on the monotonic clock: a wall clock stepped forward would skip the steps still to run
   const deadline = performance.now() + totalMs;
   const abandoned: AbandonedStep[] = [];
+  let timeIsUp = false;
   for (const step of steps) {
-    const budget = Math.min(step.timeoutMs ?? Infinity, deadline - performance.now());
-    // less than a timer's resolution is no time (a timer set for the budget fires a hair early)
-    if (budget < 1) {
+    const left = deadline - performance.now();
+    const budget = Math.min(step.timeoutMs ?? Infinity, left);
+    if (timeIsUp || budget < 1) {
       abandoned.push({ name: step.name, why: 'no time left' });
       continue;
     }
-    const why = await outcome(step, budget);
-    if (why !== null) abandoned.push({ name: step.name, why });
+    const result = await outcome(step, budget);
+    if (result === null) continue;
+    abandoned.push({ name: step.name, why: result.why });
+    // a step cut off by the overall deadline used it up, whatever a timer's granularity left
+    // over (timers count whole milliseconds from the loop's millisecond clock: one set for
+    // 99.9 ms may fire up to 2 ms early by performance.now())
+    if (result.late && budget === left) timeIsUp = true;
   }
   return { abandoned };
 }
 
-/** null when the step finished within `ms`, else why it did not. */
-async function outcome(step: ShutdownStep, ms: number): Promise<string | null> {
+/** null when the step finished within `ms`, else why it did not (`late`: it ran out of time). */
+async function outcome(step: ShutdownStep, ms: number): Promise<{ why: string; late: boolean } | null> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`timed out after ${Math.round(ms)} ms`), ms);
+  const late = new Promise<{ why: string; late: boolean }>((resolve) => {
+    timer = setTimeout(() => resolve({ why: `timed out after ${Math.round(ms)} ms`, late: true }), ms);
   });
   try {
     return await Promise.race([
       step.run().then(
         () => null,
-        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+        (err: unknown) => ({ why: err instanceof Error ? err.message : String(err), late: false }),
       ),
       late,
     ]);
