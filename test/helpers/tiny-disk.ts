@@ -5,6 +5,9 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/** Whether this process may mount one (root, as in CI's container): tests that need it skip elsewhere. */
+export const CAN_MOUNT_DISKS = process.getuid?.() === 0;
+
 /**
  * A real, tiny filesystem (tmpfs of a few hundred KB) mounted on a folder, to run out of
  * space for real: writes fail with ENOSPC, part-way through when they straddle the end.

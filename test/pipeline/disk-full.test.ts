@@ -4,7 +4,7 @@ import path from 'node:path';
 import { request } from 'undici';
 import { parseExposition, valueOf } from '../metrics/exposition';
 import { freePort } from '../helpers/net';
-import { TinyDisk } from '../helpers/tiny-disk';
+import { CAN_MOUNT_DISKS, TinyDisk } from '../helpers/tiny-disk';
 import { keystems, packEvent } from './support/events';
 import { PipelineHarness } from './support/harness';
 
@@ -14,7 +14,7 @@ import { PipelineHarness } from './support/harness';
  * Every event is counted exactly once, no job fails, the worker never stops. Mounting the tmpfs
  * needs root (CI's container is).
  */
-const withDisk = process.getuid?.() === 0 ? describe : describe.skip;
+const withDisk = CAN_MOUNT_DISKS ? describe : describe.skip;
 withDisk('pipeline: a disk filled to the last byte', () => {
   const ks = keystems(20);
   const batch = (n: number) => Array.from({ length: n }, (_, i) => packEvent(ks[i % ks.length]!));

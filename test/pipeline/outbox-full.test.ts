@@ -12,7 +12,7 @@ import { SqliteStore } from '../../src/store/sqlite';
 import { ShardWorker } from '../../workers/worker';
 import { createPackApp, LogCapture, postJson, type PackApp } from '../http/pack-harness';
 import { RedisProcess } from '../helpers/redis-server';
-import { TinyDisk } from '../helpers/tiny-disk';
+import { CAN_MOUNT_DISKS, TinyDisk } from '../helpers/tiny-disk';
 import { waitFor } from '../helpers/wait';
 import { captureLogger } from './support/log';
 
@@ -25,7 +25,7 @@ const auth = { authorization: `apikey ${KEYSTEM}-key-0123` };
  * 200 are counted exactly once, those answered 503 never, and once Redis is back a full outbox
  * costs no request. Mounting the 128 KB tmpfs needs root (CI's container is).
  */
-const withDisk = process.getuid?.() === 0 ? describe : describe.skip;
+const withDisk = CAN_MOUNT_DISKS ? describe : describe.skip;
 withDisk('pack requests through a Redis outage with the outbox disk full (real tmpfs)', () => {
   let server: RedisProcess;
   let sim: Simulator;

@@ -12,7 +12,7 @@ import { shardOf } from '../../src/queue/shard';
 import type { StatsEvent } from '../../src/stats/types';
 import { decodeJob } from '../../src/queue/event-codec';
 import { RedisProcess } from '../helpers/redis-server';
-import { TinyDisk } from '../helpers/tiny-disk';
+import { CAN_MOUNT_DISKS, TinyDisk } from '../helpers/tiny-disk';
 import { waitFor } from '../helpers/wait';
 import { keystems, packEvent, resetEvent } from '../pipeline/support/events';
 import { captureLogger } from '../pipeline/support/log';
@@ -302,7 +302,7 @@ describe('QueueSink', () => {
     expect([...(await eventsInRedis()).keys()]).toEqual([other.eventId]);
   });
 
-  const withDisk = process.getuid?.() === 0 ? it : it.skip;
+  const withDisk = CAN_MOUNT_DISKS ? it : it.skip;
   withDisk(
     'sends new events to Redis once it is back although the outbox is full; refused ones are never enqueued',
     async () => {

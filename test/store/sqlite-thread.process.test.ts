@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { StoreError } from '../../src/store/errors';
 import { SqliteThreadStore } from '../../src/store/sqlite-thread';
 import { packEvent } from '../helpers/stats-events';
-import { TinyDisk } from '../helpers/tiny-disk';
+import { CAN_MOUNT_DISKS, TinyDisk } from '../helpers/tiny-disk';
 import { generateEvents } from './conformance';
 import { describeSqliteConformance, tempDir } from './sqlite-conformance';
 
@@ -87,7 +87,7 @@ describe('SqliteThreadStore', () => {
 });
 
 /** Mounting the tmpfs needs root (CI's container is). */
-const withDisk = process.getuid?.() === 0 ? describe : describe.skip;
+const withDisk = CAN_MOUNT_DISKS ? describe : describe.skip;
 withDisk('SqliteThreadStore on a full disk (real tmpfs)', () => {
   it('fails a commit with SQLITE_FULL, then commits the same batch once space is freed, counted once', async () => {
     const dir = tempDir();
