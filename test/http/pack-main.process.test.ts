@@ -5,7 +5,7 @@ import path from 'node:path';
 import { request } from 'undici';
 import { createSimulator, type Simulator } from '../../ops/paccurate-sim/simulator';
 import { freePort } from '../helpers/net';
-import { parseExposition, valueOf } from '../metrics/exposition';
+import { scrape, valueOf } from '../metrics/exposition';
 import { SqliteStore } from '../../src/store/sqlite';
 import { RedisProcess } from '../helpers/redis-server';
 import { waitFor } from '../helpers/wait';
@@ -105,8 +105,7 @@ describe('node dist/bin/pacproxy.js', () => {
       // one process: the workers' metrics are on the proxy's own /metrics (README, Monitoring)
       await waitFor(
         async () => {
-          const metrics = await request(`http://127.0.0.1:${port}/metrics`);
-          const samples = parseExposition(await metrics.body.text());
+          const samples = await scrape(`http://127.0.0.1:${port}/metrics`);
           return (
             valueOf(samples, 'pacproxy_shards_owned') === SHARDS &&
             valueOf(samples, 'pacproxy_events_processed_total', { outcome: 'applied' }) === 1

@@ -2,6 +2,8 @@
  * A strict reader of Prometheus' text exposition format (version 0.0.4), enough to check what
  * /metrics serves: every line is blank, a `# HELP`/`# TYPE` comment, or `name{labels} value`.
  */
+import { request } from 'undici';
+
 export interface Sample {
   name: string;
   labels: Record<string, string>;
@@ -52,4 +54,10 @@ export function valueOf(samples: Sample[], name: string, labels: Record<string, 
   );
   if (found.length > 1) throw new Error(`${found.length} samples match ${name} ${JSON.stringify(labels)}`);
   return found[0]?.value ?? 0;
+}
+
+/** The samples a /metrics URL serves (a worker's metrics port, the proxy's /metrics). */
+export async function scrape(url: string): Promise<Sample[]> {
+  const res = await request(url);
+  return parseExposition(await res.body.text());
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
-import { parseExposition, valueOf } from '../metrics/exposition';
+import { scrape, valueOf } from '../metrics/exposition';
 import { freePort } from '../helpers/net';
 import { CAN_MOUNT_DISKS, TinyDisk } from '../helpers/tiny-disk';
 import { keystems, packEvent } from './support/events';
@@ -51,14 +51,15 @@ withDisk('pipeline: a disk filled to the last byte', () => {
     recorded += n;
   };
   /** Records slices of traffic until `enough()` (bounded: the failure must come). */
-  const trafficUntil = async (enough: () => Promise<boolean>, what: string) => {
-    const giveUp = Date.now() + 40_000;
-    while (!(await enough())) {
-      if (Date.now() > giveUp) throw new Error(`${what} never happened on the full disk\n${h.outputs()}`);
-      await record(100);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const trafficUntil = (enough: () => Promise<boolean>, what: string) =>
+    h.waitFor(
+      async () => {
+        if (await enough()) return true;
+        await record(100);
+        return false;
+      },
+      { timeoutMs: 40_000, intervalMs: 100, what: `${what} on the full disk` },
+    );
   /** Frees the disk, records more, and checks that every event was counted once. */
   const freeAndSettle = async () => {
     disk.free();
@@ -67,10 +68,8 @@ withDisk('pipeline: a disk filled to the last byte', () => {
     for (const k of ks) expect(counted.get(k)).toBe(recorded / ks.length);
     expect((await h.jobsLeft()).failed).toBe(0);
   };
-  const metric = async (name: string) => {
-    const res = await request(`http://127.0.0.1:${metricsPort}/metrics`);
-    return valueOf(parseExposition(await res.body.text()), name);
-  };
+  const metric = async (name: string) =>
+    valueOf(await scrape(`http://127.0.0.1:${metricsPort}/metrics`), name);
   const readiness = async () => {
     const res = await request(`http://127.0.0.1:${metricsPort}/readyz`);
     return { status: res.statusCode, body: (await res.body.json()) as { Message?: string } };

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { request } from 'undici';
-import { parseExposition, valueOf } from '../metrics/exposition';
+import { scrape, valueOf } from '../metrics/exposition';
 import { waitFor } from '../helpers/wait';
 import { keystems, packEvent } from './support/events';
 import { PipelineHarness } from './support/harness';
@@ -58,8 +57,7 @@ describe('pipeline: store outage', () => {
     // the retries are counted on the workers' /metrics (alert PacproxyStoreFlushesFailing)
     let failures = 0;
     for (const port of metricsPorts) {
-      const res = await request(`http://127.0.0.1:${port}/metrics`);
-      failures += valueOf(parseExposition(await res.body.text()), 'pacproxy_flush_failures_total');
+      failures += valueOf(await scrape(`http://127.0.0.1:${port}/metrics`), 'pacproxy_flush_failures_total');
     }
     expect(failures).toBeGreaterThan(0);
   });
