@@ -8,7 +8,7 @@ const BACKSLASH = 0x5c; // \
 /**
  * Whether JSON text nests objects and arrays deeper than `maxDepth`, found in one pass over the
  * bytes before anything parses them (brackets inside strings do not count). Parsing a deeply
- * nested body costs seconds and gigabytes, and recursive code over it (a canonical form,
+ * nested body costs seconds and gigabytes, and recursive code over it (the cache key's
  * stringify) overflows the stack; with this check in front, nothing downstream sees more than
  * `maxDepth` levels. Text that is not JSON may pass: the parser refuses it next.
  * Every request and every answer goes through here, so strings are skipped with indexOf (native)
