@@ -199,7 +199,9 @@ export class PackFlow {
     const at = Date.now();
     const event = { kind: 'pack' as const, eventId: newEventId(at), keystem: stats.usedKeystem, at, stats };
     try {
-      await this.options.sink.record(event);
+      // a 503 tells the client its request had no effect and may be sent again: Paccurate's own
+      // 503, passed on, is therefore not counted either (the retry that gets through is)
+      if (outcome.status !== 503) await this.options.sink.record(event);
     } catch (err) {
       this.options.logger.error(
         { route, keystem: stats.usedKeystem, err },

@@ -183,7 +183,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       '422': refusal('not a pack request: not a JSON object, or no `itemSets` array'),
       '502': refusal('Paccurate unreachable, or its answer was not JSON'),
       '503': {
-        description: `${UNCOUNTED}; or Paccurate answered 503, with the statistics`,
+        description: `${UNCOUNTED}; or Paccurate answered 503 (passed on, not counted either), with the statistics`,
         body: [errorBodySchema, packErrorBodySchema],
       },
       '504': refusal('Paccurate did not answer within PACCURATE_TIMEOUT_MS (milliseconds)'),
@@ -215,7 +215,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       '422': packError('not a pack request', statsHeader(true)),
       '502': packError('Paccurate unreachable, or its answer was not JSON', statsHeader(true)),
       '503': {
-        description: `${UNCOUNTED} (no statistics header); or Paccurate's own 503`,
+        description: `${UNCOUNTED} (no statistics header); or Paccurate's own 503 (passed on, not counted either)`,
         body: [packProxyErrorBodySchema, paccurateAnswerSchema],
         headers: statsHeader(false, ', absent when the statistics could not be recorded'),
       },

@@ -41,6 +41,19 @@ describe('POST /pack: Paccurate answer passed through, stats in a header', () =>
   });
 
   it("passes Paccurate's error status and body on, and counts it", async () => {
+    ctx.sim.behavior.status = 500;
+    const res = await postPack();
+    expect(res.status).toBe(500);
+    expect(JSON.parse((res.body as Buffer).toString())).toEqual({
+      code: 500,
+      message: 'simulated 500: internal server error',
+    });
+    expect(statsOf(res)).toMatchObject({ errorResponse: true, statusCode: '500', usedKeystem: '6UZlPsHAqp' });
+    expect(ctx.proxy.events().at(-1)?.stats.errorResponse).toBe(true);
+  });
+
+  it("passes Paccurate's own 503 on without counting it: the client sends the request again", async () => {
+    const before = ctx.proxy.events().length;
     ctx.sim.behavior.status = 503;
     const res = await postPack();
     expect(res.status).toBe(503);
@@ -49,7 +62,7 @@ describe('POST /pack: Paccurate answer passed through, stats in a header', () =>
       message: 'simulated 503: service unavailable',
     });
     expect(statsOf(res)).toMatchObject({ errorResponse: true, statusCode: '503', usedKeystem: '6UZlPsHAqp' });
-    expect(ctx.proxy.events().at(-1)?.stats.errorResponse).toBe(true);
+    expect(ctx.proxy.events()).toHaveLength(before);
   });
 
   it('answers {Message} with the stats header when no answer came', async () => {

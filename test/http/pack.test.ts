@@ -133,7 +133,7 @@ describe('POST / against the simulator', () => {
   });
 
   describe("Paccurate's error answers come back with their status and reason, and are counted", () => {
-    it.each([400, 503])('upstream %d', async (status) => {
+    it.each([400, 500])('upstream %d', async (status) => {
       ctx.sim.behavior.status = status;
       const res = await post(fixture);
       expect(res.status).toBe(status);
@@ -146,6 +146,22 @@ describe('POST / against the simulator', () => {
         totalItems: 0,
       });
       expect(lastEvent()?.stats).toMatchObject({ errorResponse: true, statusCode: String(status) });
+    });
+
+    it("passes Paccurate's own 503 on without counting it: the client sends the request again", async () => {
+      const before = ctx.proxy.events().length;
+      ctx.sim.behavior.status = 503;
+      const res = await post(fixture);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({
+        Message: expect.stringContaining('simulated 503'),
+        Code: 'PACPROXY_ERR_UPSTREAM_ERROR',
+        statusCode: '503',
+      });
+      expect(ctx.proxy.events()).toHaveLength(before);
+      ctx.sim.behavior.status = null;
+      expect((await post(fixture)).status).toBe(200);
+      expect(ctx.proxy.events()).toHaveLength(before + 1);
     });
 
     it('an HTML page instead of JSON is a 502', async () => {
