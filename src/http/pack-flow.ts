@@ -101,21 +101,22 @@ export class PackFlow {
   /** Reads the request and gets the answer; never throws for a refused request or a failed upstream. */
   private async outcome(req: IncomingMessage): Promise<PackOutcome> {
     const authorization = req.headers.authorization;
-    const apiKey = apiKeyOf(authorization);
     let request: PackRequest;
     try {
-      request = { ...(await readPackBody(req, this.options.requestLimits)), authorization, apiKey };
+      const body = await readPackBody(req, this.options.requestLimits);
+      request = { ...body, authorization, apiKey: apiKeyOf(authorization, body.json) };
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       const exchange = { status: 0, latencyNs: 0, timeStamp: new Date().toISOString() };
-      return this.noAnswer(apiKey, exchange, { requestError: true, status: err.status, error: err }, 'off');
+      const failure = { requestError: true, status: err.status, error: err };
+      return this.noAnswer(apiKeyOf(authorization), exchange, failure, 'off');
     }
     try {
       return await this.fromAnswer(request, await this.getAnswer(request));
     } catch (err) {
       if (!(err instanceof UpstreamError)) throw err;
       return this.noAnswer(
-        apiKey,
+        request.apiKey,
         err.exchange,
         { requestError: err.requestError, status: err.httpStatus, error: err },
         err.cache,

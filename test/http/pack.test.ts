@@ -178,6 +178,18 @@ describe('POST / against the simulator', () => {
     });
   });
 
+  it("attributes an error to the keystem of a key sent in the body (older clients), as of the header's", async () => {
+    const bodyKey = 'BODYkey000-the-rest-is-secret';
+    const withBodyKey = JSON.stringify({ ...JSON.parse(fixture), key: bodyKey });
+    const ok = await postJson(ctx.proxy.app, '/', withBodyKey, {});
+    expect(ok.body.usedKeystem).toBe('BODYkey000');
+    ctx.sim.behavior.status = 500;
+    const failed = await postJson(ctx.proxy.app, '/', withBodyKey, {});
+    expect(failed.status).toBe(500);
+    expect(failed.body.usedKeystem).toBe('BODYkey000');
+    expect(lastEvent()).toMatchObject({ keystem: 'BODYkey000', stats: { errorResponse: true } });
+  });
+
   it('answers 504 when Paccurate is slower than PACCURATE_TIMEOUT_MS', async () => {
     const impatient = createPackApp({
       paccurateUrl: ctx.sim.url,
