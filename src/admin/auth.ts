@@ -55,7 +55,7 @@ export class AuthFailures {
 
   /** Fails the request with `code` after the delay its address has earned. */
   refuse(req: Request, realm: Realm, code: ErrorCode, next: (err: unknown) => void): void {
-    const delay = this.record(req.socket.remoteAddress ?? 'unknown', realm);
+    const delay = this.record(req.ip ?? req.socket.remoteAddress ?? 'unknown', realm);
     setTimeout(() => next(httpError(code)), delay);
   }
 }

@@ -63,6 +63,7 @@ const schema = z.object({
   ADMIN_TOKEN: optionalString,
   READ_TOKEN: optionalString,
   READ_ACCESS: z.enum(['open', 'token']).default('open'),
+  TRUST_PROXY: int(0, 10).default(0),
   JSON_MAX_DEPTH: int(1, 1000).default(64),
   BOX_TYPES_MAX: int(1, 10_000).default(100),
   REFID_MAX_LENGTH: int(1, 1000).default(64),

@@ -57,6 +57,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // the client address the failed-authentication delay is kept by (req.ip): behind TRUST_PROXY
+  // reverse proxies, from X-Forwarded-For, else every client would share the last proxy's
+  app.set('trust proxy', deps.config.TRUST_PROXY);
   const securityHeaders = helmet();
   const keystems = deps.keystems ?? new KeystemMemory({ redis: null, logger: deps.logger });
   const failures = new AuthFailures({ onFailure: (realm) => deps.metrics?.authFailures.inc({ realm }) });

@@ -226,6 +226,15 @@ describe('docker-compose.yml', () => {
     expect(Object.values(services).filter((s) => s.ports).length).toBe(3);
   });
 
+  it('keeps /metrics off the published port, and has the proxies trust the one nginx in front', () => {
+    const conf = readFileSync(path.join(root, bindMountAt(service('lb'), '/etc/nginx/nginx.conf')!), 'utf8');
+    const metrics = /location = \/metrics \{([\s\S]*?)\n\s*\}/.exec(conf)?.[1] ?? '';
+    expect(metrics).toMatch(/return 404 '\{"Message":"no such route","Code":"PACPROXY_ERR_NOT_FOUND"\}';/);
+    expect(metrics).not.toMatch(/proxy_pass/);
+    expect(conf).toMatch(/proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+    expect(Number(environment('proxy').TRUST_PROXY)).toBe(1);
+  });
+
   it('builds or pulls every service from something that exists', () => {
     for (const [name, s] of Object.entries(services)) {
       expect([name, Boolean(s.image || s.build)]).toEqual([name, true]);
