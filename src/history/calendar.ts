@@ -15,6 +15,24 @@ export type Interval = (typeof INTERVALS)[number];
 /** A range query answers at most this many points. */
 export const MAX_POINTS = 5000;
 
+/**
+ * The instants a range may span: the years 1970 to 9999 (UTC). Statistics cannot predate 1970,
+ * and outside these years Date and Intl disagree on how to write a year (Date.UTC reads 0–99 as
+ * 1900–1999, Intl writes years before 1 CE as era years).
+ */
+export const EARLIEST = Date.UTC(1970, 0, 1);
+export const LATEST = Date.UTC(10000, 0, 1);
+export const SUPPORTED_RANGE = 'the years 1970 to 9999 (1970-01-01T00:00:00Z to 10000-01-01T00:00:00Z)';
+
+/** Zones kept (with their formatter and offset table); the zone database has some 600. */
+export const MAX_CACHED_ZONES = 1000;
+
+/**
+ * The most hours a walk to a day's first instant takes: an offset change moves it by at most a
+ * day (Samoa skipped 2011-12-30), so more means the zone's answers make no sense; it throws.
+ */
+const MAX_WALK_HOURS = 48;
+
 /** One point of a history: hours h with start ≤ h < end count in it (clipped to the range). */
 export interface Bucket {
   /** the calendar start (ms), which may precede the range's `from` for the first bucket */
@@ -28,7 +46,8 @@ export interface Bucket {
 /** Why a range cannot be served; `message` is meant for the user. */
 export class CalendarError extends Error {
   constructor(
-    readonly code: 'PACPROXY_ERR_BAD_ZONE' | 'PACPROXY_ERR_TOO_MANY_POINTS',
+    readonly code:
+      'PACPROXY_ERR_BAD_ZONE' | 'PACPROXY_ERR_TOO_MANY_POINTS' | 'PACPROXY_ERR_BAD_HISTORY_QUERY',
     message: string,
   ) {
     super(message);
@@ -69,6 +88,20 @@ const TABLED_FROM = Date.UTC(1800, 0, 1);
 const TABLED_TO = Date.UTC(2400, 0, 1);
 const tabled = (t: number) => t >= TABLED_FROM && t < TABLED_TO;
 
+const DAY_MS = 24 * HOUR_MS;
+/** 400 Gregorian years: 146,097 days, weekdays included. */
+const CYCLE_MS = 146_097 * DAY_MS;
+
+/**
+ * Date.UTC for every year: Date.UTC reads the years 0–99 as 1900–1999, so those are computed
+ * 400 years later (the same calendar) and moved back. Fields out of range roll over as in Date.UTC.
+ */
+function utc(year: number, monthIndex: number, day = 1, hour = 0, minute = 0, second = 0): number {
+  return year >= 0 && year < 100
+    ? Date.UTC(year + 400, monthIndex, day, hour, minute, second) - CYCLE_MS
+    : Date.UTC(year, monthIndex, day, hour, minute, second);
+}
+
 /** The fields of a wall-clock instant given as ms since the epoch read as UTC. */
 function wallClockOf(wall: number): LocalTime {
   const d = new Date(wall);
@@ -83,30 +116,54 @@ function wallClockOf(wall: number): LocalTime {
   };
 }
 
-/** A zone's wall clock, with one cached formatter per zone. */
+/**
+ * A zone's wall clock, with one formatter and offset table per zone. Zones are kept under their
+ * canonical name only (any spelling of a name shares one), the least recently used dropped past
+ * MAX_CACHED_ZONES, so no query can grow the cache without bound.
+ */
 export class Zone {
   private static readonly cache = new Map<string, Zone>();
-  private readonly format: Intl.DateTimeFormat;
   private readonly offsets = new OffsetTable((t) => this.measuredOffset(t));
 
-  private constructor(readonly name: string) {
-    this.format = new Intl.DateTimeFormat('en-US', { ...WALL_CLOCK, timeZone: name });
-  }
+  private constructor(
+    /** the canonical IANA name, as Intl resolves it (europe/berlin → Europe/Berlin) */
+    readonly name: string,
+    private readonly format: Intl.DateTimeFormat,
+  ) {}
 
   /** The zone by its IANA name, canonicalised; throws CalendarError for an unknown one. */
   static of(name: string): Zone {
-    const cached = Zone.cache.get(name);
-    if (cached) return cached;
-    let zone: Zone;
+    const cached = Zone.cache.get(name); // a canonical name, asked as such
+    if (cached) return Zone.used(cached);
+    let format: Intl.DateTimeFormat;
     try {
-      zone = new Zone(name);
+      format = new Intl.DateTimeFormat('en-US', { ...WALL_CLOCK, timeZone: name });
     } catch {
       throw new CalendarError(
         'PACPROXY_ERR_BAD_ZONE',
-        `unknown time zone ${JSON.stringify(name)}: use an IANA name such as Europe/Berlin`,
+        `unknown time zone ${JSON.stringify(name.slice(0, 64))}: use an IANA name such as Europe/Berlin`,
       );
     }
-    Zone.cache.set(name, zone);
+    const canonical = format.resolvedOptions().timeZone;
+    const known = Zone.cache.get(canonical);
+    if (known) return Zone.used(known);
+    const zone = new Zone(canonical, format);
+    Zone.cache.set(canonical, zone);
+    if (Zone.cache.size > MAX_CACHED_ZONES) {
+      Zone.cache.delete(Zone.cache.keys().next().value as string); // the least recently used
+    }
+    return zone;
+  }
+
+  /** How many zones are kept (at most MAX_CACHED_ZONES). */
+  static get cachedCount(): number {
+    return Zone.cache.size;
+  }
+
+  /** Marks `zone` as the most recently used. */
+  private static used(zone: Zone): Zone {
+    Zone.cache.delete(zone.name);
+    Zone.cache.set(zone.name, zone);
     return zone;
   }
 
@@ -137,7 +194,7 @@ export class Zone {
 
   private measuredOffset(t: number): number {
     const l = this.measuredLocal(t);
-    const wall = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
+    const wall = utc(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
     return wall - (t - (((t % 1000) + 1000) % 1000));
   }
 
@@ -157,10 +214,11 @@ export class Zone {
   /**
    * The first instant of local day y-m-d: midnight, or the first hour of the day where a change
    * skips midnight. `offsetHint` (the offset a moment before, usually right) saves lookups: then
-   * two wall-clock readings confirm the answer.
+   * two wall-clock readings confirm the answer. Each walk is at most MAX_WALK_HOURS long: a zone
+   * that would need more throws instead of spinning.
    */
   startOfDay(year: number, month: number, day: number, offsetHint?: number): number {
-    const wall = Date.UTC(year, month - 1, day);
+    const wall = utc(year, month - 1, day);
     const key = dayKey(year, month, day);
     let t = wall - (offsetHint ?? this.offset(wall));
     let at = this.local(t);
@@ -172,10 +230,23 @@ export class Zone {
       if ((wall - t) % HOUR_MS !== 0) this.checkWholeHours(t);
     } else {
       this.checkWholeHours(t);
-      while (dayKeyOf(this.local(t)) < key) t += HOUR_MS;
+      for (let steps = 0; dayKeyOf(this.local(t)) < key; steps++) {
+        if (steps === MAX_WALK_HOURS) throw this.lost(key);
+        t += HOUR_MS;
+      }
     }
-    while (dayKeyOf(this.local(t - HOUR_MS)) >= key) t -= HOUR_MS; // midnight repeated: the first
+    // midnight repeated: the first
+    for (let steps = 0; dayKeyOf(this.local(t - HOUR_MS)) >= key; steps++) {
+      if (steps === MAX_WALK_HOURS) throw this.lost(key);
+      t -= HOUR_MS;
+    }
     return t;
+  }
+
+  private lost(key: number): Error {
+    return new Error(
+      `calendar: the start of day ${key} in ${this.name} is not within ${MAX_WALK_HOURS} hours of its midnight`,
+    );
   }
 
   /** ISO 8601 with this zone's offset at `t`, e.g. 2026-03-08T00:00:00-05:00. */
@@ -205,9 +276,9 @@ function formatOffset(ms: number): string {
   return seconds % 60 === 0 ? hhmm : `${hhmm}:${pad(seconds % 60)}`; // local mean time had seconds
 }
 
-/** The local calendar date `days` after y-m-d (Date.UTC normalises overflowing days and months). */
+/** The local calendar date `days` after y-m-d (utc normalises overflowing days and months). */
 function addDays(year: number, month: number, day: number, days: number): [number, number, number] {
-  const d = new Date(Date.UTC(year, month - 1, day + days));
+  const d = new Date(utc(year, month - 1, day + days));
   return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
 }
 
@@ -229,7 +300,8 @@ function calendarOf(
 }
 
 /**
- * The bucket boundaries b0 ≤ from < … < bn ≥ to (n buckets), or null when n would pass `max`.
+ * The bucket boundaries b0 ≤ from < … < bn ≥ to (n buckets), or null when n would pass `max`
+ * (so the loop ends after at most `max` + 1 steps, whatever `next` answers).
  * Days, weeks and months step through local dates; each date's first instant is found from the
  * previous boundary's offset, so a daylight-saving change costs one more lookup, not a search.
  */
@@ -253,7 +325,7 @@ function boundariesOf(
     let date = calendar.first;
     first = zone.startOfDay(...date);
     next = (previous) => {
-      const hint = Date.UTC(date[0], date[1] - 1, date[2]) - previous; // the offset at `previous`
+      const hint = utc(date[0], date[1] - 1, date[2]) - previous; // the offset at `previous`
       date = calendar.next(date);
       return zone.startOfDay(...date, hint);
     };
@@ -268,9 +340,16 @@ function boundariesOf(
 
 /**
  * The buckets of [from, to) at `interval` in `zone`: every one present, in order, the first
- * holding `from`. Throws CalendarError past MAX_POINTS or for a zone with a non-whole-hour offset.
+ * holding `from`. Throws CalendarError past MAX_POINTS, for a zone with a non-whole-hour offset,
+ * or for a range outside EARLIEST … LATEST.
  */
 export function bucketsOf(from: number, to: number, interval: Interval, zone: Zone): Bucket[] {
+  if (!(from >= EARLIEST && to <= LATEST)) {
+    throw new CalendarError(
+      'PACPROXY_ERR_BAD_HISTORY_QUERY',
+      `a history range lies within ${SUPPORTED_RANGE}`,
+    );
+  }
   const tooMany = () =>
     new CalendarError(
       'PACPROXY_ERR_TOO_MANY_POINTS',

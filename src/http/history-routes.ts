@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { bucketsOf, CalendarError, INTERVALS, Zone, type Bucket, type Interval } from '../history/calendar';
+import {
+  bucketsOf,
+  CalendarError,
+  EARLIEST,
+  INTERVALS,
+  LATEST,
+  SUPPORTED_RANGE,
+  Zone,
+  type Bucket,
+  type Interval,
+} from '../history/calendar';
 import { HOUR_MS } from '../stats/fold';
 import {
   historyPoint,
@@ -34,8 +44,15 @@ export const historyQuerySchema = z.object({
   from: z
     .string()
     .optional()
-    .describe('ISO 8601 instant with a zone, e.g. 2026-03-01T00:00:00Z; default: `to` − 24 h'),
-  to: z.string().optional().describe('ISO 8601 instant, exclusive; default: the end of the current hour'),
+    .describe(
+      'ISO 8601 instant with a zone, e.g. 2026-03-01T00:00:00Z, in the years 1970 to 9999; default: `to` − 24 h',
+    ),
+  to: z
+    .string()
+    .optional()
+    .describe(
+      'ISO 8601 instant, exclusive, at most 10000-01-01T00:00:00Z; default: the end of the current hour',
+    ),
   interval: z.enum(INTERVALS).default('hour').describe('the width of each point'),
   tz: z
     .string()
@@ -49,7 +66,7 @@ export const historyQuerySchema = z.object({
     .describe('csv: RFC 4180, one row per point, maps as one column per key'),
 });
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const DEFAULT_RANGE_MS = 24 * HOUR_MS;
 
 const bad = (message: string) => httpError('PACPROXY_ERR_BAD_HISTORY_QUERY', message);
@@ -61,16 +78,32 @@ function single(req: Request, name: string): string | undefined {
   return value;
 }
 
+/** Days of month `month` (1-12) of the Gregorian year `year`. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
 function instant(req: Request, name: 'from' | 'to'): number | undefined {
   const value = single(req, name);
   if (value === undefined) return undefined;
-  const t = INSTANT.test(value) ? Date.parse(value) : NaN;
+  const fields = INSTANT.exec(value);
+  // Date.parse rolls a day past the month's end over (2026-02-31 → 2026-03-03): refused here
+  const [year, month, day] = (fields?.slice(1, 4) ?? []).map(Number) as [number, number, number];
+  const t = fields && day >= 1 && day <= daysInMonth(year, month) ? Date.parse(value) : NaN;
   if (!Number.isFinite(t)) {
     throw bad(
-      `${name} is not an ISO 8601 instant with a zone, such as 2026-03-01T00:00:00Z: ${JSON.stringify(value.slice(0, 64))}`,
+      `${name} is not an ISO 8601 instant with a zone, such as 2026-03-01T00:00:00Z, on a day that exists: ${JSON.stringify(value.slice(0, 64))}`,
     );
   }
   return t;
+}
+
+/** Refuses an instant outside the calendar's years (statistics cannot predate 1970). */
+function supported(name: 'from' | 'to', t: number): void {
+  if (t < EARLIEST || t > LATEST) {
+    throw bad(`${name} is ${new Date(t).toISOString()}: a history range lies within ${SUPPORTED_RANGE}`);
+  }
 }
 
 /** The query of a history route; throws 400 with a message naming what is wrong. */
@@ -90,6 +123,8 @@ function parseQuery(req: Request): HistoryQuery {
       ? fromAsked + DEFAULT_RANGE_MS
       : Math.floor(Date.now() / HOUR_MS) * HOUR_MS + HOUR_MS);
   const from = fromAsked ?? to - DEFAULT_RANGE_MS;
+  supported('from', from);
+  supported('to', to);
   if (from >= to) throw bad('from must be before to');
   let zone: Zone;
   try {

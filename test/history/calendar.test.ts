@@ -92,7 +92,8 @@ describe('history calendar', () => {
       }),
     );
     const day = (tz: string, iso: string) => () => bucketsOf(at(iso), at(iso) + 48 * H, 'day', Zone.of(tz));
-    expect(day('Asia/Kolkata', '2026-01-01T00:00:00Z')).toThrow(/Asia\/Kolkata is \+05:30/);
+    // named as Intl canonicalises it: Asia/Calcutta in Node 20's ICU
+    expect(day('Asia/Kolkata', '2026-01-01T00:00:00Z')).toThrow(/Asia\/(Kolkata|Calcutta) is \+05:30/);
     expect(day('Asia/Kathmandu', '2026-01-01T00:00:00Z')).toThrow(/\+05:45/);
     // Lord Howe is +11 in (southern) summer, +10:30 in winter
     expect(day('Australia/Lord_Howe', '2026-01-10T00:00:00Z')).not.toThrow();
