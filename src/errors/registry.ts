@@ -1,8 +1,8 @@
 /**
  * Every error Pacproxy names, in one place: its code (logged, and answered as `Code` beside
- * `Message`), the HTTP status it is answered with (null: it never reaches a client as itself),
- * and what it means. A site that raises one may give a more precise message; the meaning here
- * is what the README lists.
+ * `Message`), the HTTP status it is answered with (null: it never reaches a client as itself,
+ * or it passes on a status someone else chose), and what it means. A site that raises one may
+ * give a more precise message; the meaning here is what the README lists.
  */
 export interface ErrorSpec {
   status: number | null;
@@ -53,6 +53,37 @@ export const ERRORS = {
     message: 'the range has more than 5,000 points at this interval: use a coarser interval',
   },
   PACPROXY_ERR_UNKNOWN_KEYSTEM: { status: 404, message: 'no data for this keystem' },
+  // refused by Express' router or its static file server (/docs and /dashboard assets)
+  PACPROXY_ERR_BAD_URL_ENCODING: {
+    status: 400,
+    message: 'malformed URL: a path segment is not valid percent-encoded UTF-8',
+  },
+  PACPROXY_ERR_PRECONDITION_FAILED: {
+    status: 412,
+    message: 'a precondition of the request (If-Match, If-Unmodified-Since) does not hold',
+  },
+  PACPROXY_ERR_RANGE_NOT_SATISFIABLE: {
+    status: 416,
+    message: 'the requested byte range is not within the file',
+  },
+  PACPROXY_ERR_CLIENT_ERROR: {
+    status: null,
+    message: 'refused by Express or its file server for another reason (answered with their 4xx status)',
+  },
+  // refused by Node's HTTP parser or its deadlines, before any route (answered, then closed)
+  PACPROXY_ERR_BAD_HTTP_REQUEST: { status: 400, message: 'malformed HTTP request: it cannot be parsed' },
+  PACPROXY_ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    message: "request headers too large: together over Node's limit (16 KB unless set otherwise)",
+  },
+  PACPROXY_ERR_REQUEST_TIMEOUT: {
+    status: 408,
+    message: 'the headers did not arrive within HEADERS_TIMEOUT_MS, or the request within REQUEST_TIMEOUT_MS',
+  },
+  PACPROXY_ERR_CHUNK_EXT_TOO_LARGE: {
+    status: 413,
+    message: 'chunk extensions of the request body too large',
+  },
   // access
   PACPROXY_ERR_ADMIN_DISABLED: {
     status: 403,
