@@ -36,6 +36,21 @@ export const packErrorBodySchema = z.object({
 });
 export type PackErrorBody = z.infer<typeof packErrorBodySchema>;
 
+/**
+ * `POST /pack`'s X-Pacproxy-Stats: the request's statistics, without the per-box-type maps when
+ * they would make the header too large for clients and proxies (pack-flow.ts).
+ */
+export const statsHeaderSchema = z.object({
+  ...packStatsSchema.shape,
+  boxTypesOmitted: z
+    .literal(true)
+    .optional()
+    .describe(
+      'present when `boxTypes` and `boxTypeStats` were left out (empty) to keep the header under 8 KB',
+    ),
+});
+export type StatsHeader = z.infer<typeof statsHeaderSchema>;
+
 /** `DELETE /api/keydata/{keystem}`: the reset is in the keystem's shard stream. */
 export const resetAcceptedSchema = z.object({
   Message: z.string().describe('"delete request sent on keystem K"'),

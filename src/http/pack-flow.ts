@@ -12,7 +12,7 @@ import { UpstreamError } from '../upstream/errors';
 import type { KeystemMemory } from '../upstream/keystem-memory';
 import type { CacheResult, PackRequest, Upstream, UpstreamAnswer } from '../upstream/types';
 import { ERRORS, type ErrorCode } from '../errors/registry';
-import type { PackErrorBody, PackProxyErrorBody } from './answers';
+import type { PackErrorBody, PackProxyErrorBody, StatsHeader } from './answers';
 import type { InFlightCount } from '../util/in-flight';
 import { errorFields, HttpError } from './errors';
 import { readPackBody, type PackRequestLimits } from './read-pack-request';
@@ -219,7 +219,7 @@ export class PackFlow {
 
     const { answer, status, error } = outcome;
     if (route === '/pack') {
-      const statsHeader = asciiJson(stats);
+      const statsHeader = statsHeaderOf(stats);
       if (answer) this.send(res, status, answer.contentType, answer.body, statsHeader);
       else this.send(res, status, JSON_TYPE, errorBody(route, status, error ?? INTERNAL), statsHeader);
     } else if (error === undefined) {
@@ -304,6 +304,23 @@ function errorBody(route: PackRoute, status: number, error: PackError): string {
       ? ({ ...fields, code: status, message: error.message } satisfies PackProxyErrorBody)
       : fields,
   );
+}
+
+/**
+ * The most bytes X-Pacproxy-Stats carries. Node's HTTP clients (fetch included) refuse an answer
+ * whose headers pass 16 KB in all, nginx's default buffer holds 4–8 KB; every box type listed
+ * (BOX_TYPES_MAX of REFID_MAX_LENGTH, non-ASCII escaped) can reach ~80 KB.
+ */
+export const STATS_HEADER_MAX_BYTES = 8192;
+
+/**
+ * The statistics header: the whole statistics, or past STATS_HEADER_MAX_BYTES the same without
+ * the per-box-type maps (what grows), marked `boxTypesOmitted` (`POST /` answers them all).
+ */
+function statsHeaderOf(stats: PackStats): string {
+  const whole = asciiJson(stats);
+  if (whole.length <= STATS_HEADER_MAX_BYTES) return whole;
+  return asciiJson({ ...stats, boxTypes: {}, boxTypeStats: {}, boxTypesOmitted: true } satisfies StatsHeader);
 }
 
 const NOT_HEADER_SAFE = /[\u007f-\uffff]/;

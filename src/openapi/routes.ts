@@ -12,6 +12,7 @@ import {
   notReadySchema,
   readySchema,
   resetAcceptedSchema,
+  statsHeaderSchema,
 } from '../http/answers';
 import { historyQuerySchema } from '../http/history-routes';
 import { keystemParamSchema } from '../http/keydata-http';
@@ -41,6 +42,7 @@ export const openApiDocumentSchema = z.looseObject({}).describe('an OpenAPI 3.1 
 export const NAMED_SCHEMAS = {
   PackRequest: packRequestSchema,
   PackStats: packStatsSchema,
+  StatsHeader: statsHeaderSchema,
   PackError: packErrorBodySchema,
   Error: errorBodySchema,
   PaccurateAnswer: paccurateAnswerSchema,
@@ -120,9 +122,9 @@ export interface ApiRoute {
 
 const statsHeader = (required: boolean, when = ''): Readonly<Record<string, AnswerHeader>> => ({
   [STATS_HEADER]: {
-    description: `this request's statistics as JSON (the body of \`POST /\`)${when}`,
+    description: `this request's statistics as JSON (the body of \`POST /\`; past 8 KB without the per-box-type maps, marked \`boxTypesOmitted\`)${when}`,
     required,
-    json: packStatsSchema,
+    json: statsHeaderSchema,
   },
 });
 const noStore: Readonly<Record<string, AnswerHeader>> = {

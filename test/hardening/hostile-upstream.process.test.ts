@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { STATS_HEADER } from '../../src/http/pack-flow';
+import { STATS_HEADER, STATS_HEADER_MAX_BYTES } from '../../src/http/pack-flow';
 import { sanitizeKey } from '../../src/stats/keys';
 import { OTHER_BOX_TYPES } from '../../src/stats/paccurate';
 import { CountingProxy } from '../helpers/counting-proxy';
@@ -146,5 +146,24 @@ describe('a hostile upstream', () => {
       boxTypes: Record<string, number>;
     };
     expect(totals.boxTypes[OTHER_BOX_TYPES]).toBe(12_000);
+  });
+
+  it('keeps X-Pacproxy-Stats under 8 KB: past it, the per-box-type maps stay in POST / alone', async () => {
+    // 100 box types (BOX_TYPES_MAX) of 64 characters (REFID_MAX_LENGTH), each escaped 6-fold in a header
+    const refIds = Array.from({ length: 100 }, (_, i) => `${i}-`.padEnd(64, 'é'));
+    upstream.behave = answerJson(packAnswer({ usedKeyStem: 'ManyTypes2', boxes: boxesOf(refIds) }));
+    const res = await countedOnce('/pack'); // fetch itself refuses headers past 16 KB in all
+    expect(res.status).toBe(200);
+    const header = res.headers.get(STATS_HEADER) ?? '';
+    expect(header.length).toBeLessThanOrEqual(STATS_HEADER_MAX_BYTES);
+    expect(JSON.parse(header)).toMatchObject({
+      usedKeystem: 'ManyTypes2',
+      boxTypes: {},
+      boxTypeStats: {},
+      boxTypesOmitted: true,
+    });
+    const body = (await (await countedOnce('/')).json()) as { boxTypes: Record<string, number> };
+    expect(Object.keys(body.boxTypes)).toHaveLength(100);
+    expect(body).not.toHaveProperty('boxTypesOmitted');
   });
 });

@@ -232,6 +232,8 @@ describe('docker-compose.yml', () => {
     expect(metrics).toMatch(/return 404 '\{"Message":"no such route","Code":"PACPROXY_ERR_NOT_FOUND"\}';/);
     expect(metrics).not.toMatch(/proxy_pass/);
     expect(conf).toMatch(/proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+    // room for the largest X-Pacproxy-Stats header (every box type listed)
+    expect(Number(/proxy_buffer_size (\d+)k;/.exec(conf)?.[1])).toBeGreaterThanOrEqual(32);
     expect(Number(environment('proxy').TRUST_PROXY)).toBe(1);
   });
 
