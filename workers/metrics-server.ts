@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { ERRORS, type ErrorCode } from '../src/errors/registry';
 import type { Readiness } from './store-health';
 
 export interface MetricsServer {
@@ -18,27 +19,30 @@ export interface MetricsServerOptions {
 
 /**
  * The worker process's only HTTP endpoint: GET /metrics from a registry, and GET /readyz —
- * 200, or 503 with the reason while its store cannot commit.
+ * 200, or 503 with the reason while its store cannot commit. Errors are `{Message, Code}`, as
+ * the proxy's are (README "Errors").
  */
 export function serveMetrics(options: MetricsServerOptions): Promise<MetricsServer> {
   const { registry, readiness } = options;
   const json = (res: http.ServerResponse, status: number, body: object) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const fail = (res: http.ServerResponse, code: ErrorCode, message: string = ERRORS[code].message) =>
+    json(res, ERRORS[code].status ?? 500, { Message: message, Code: code });
   const server = http.createServer((req, res) => {
     const path = req.url?.split('?')[0];
     if (req.method === 'GET' && path === '/readyz') {
       const state = readiness();
       if (state.ready) json(res, 200, { status: 'ready' });
-      else json(res, 503, { Message: `not ready: ${state.reason}` });
+      else fail(res, 'PACPROXY_ERR_STORE_UNAVAILABLE', `not ready: ${state.reason}`);
       return;
     }
     if (req.method !== 'GET' || path !== '/metrics') {
-      json(res, 404, { Message: 'not found' });
+      fail(res, 'PACPROXY_ERR_NOT_FOUND');
       return;
     }
     registry.metrics().then(
       (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      () => json(res, 500, { Message: 'metrics failed' }),
+      () => fail(res, 'PACPROXY_ERR_INTERNAL', 'internal error: the metrics could not be collected'),
     );
   });
   return new Promise((resolve, reject) => {

@@ -342,11 +342,16 @@ export const API_ROUTES: readonly ApiRoute[] = [
     pathParams: z.object({ keystem: keystemParamSchema }),
     answers: {
       '200': { description: 'the reset is accepted', body: resetAcceptedSchema },
-      '400': badKeystem,
+      '400': error(
+        'the keystem is not 1 to 64 characters of A-Z, a-z, 0-9, _ and -, or is `all` (every keystem, not one)',
+      ),
       '401': error('no admin token given', {
         'WWW-Authenticate': { description: 'the basic auth challenge', required: true, schema: z.string() },
       }),
       '403': error('the admin token is wrong, or ADMIN_TOKEN is not set (the message says how to enable it)'),
+      '404': error(
+        'a keystem never seen: nothing stored, and no answer ever named it (events still in the queues count as seen)',
+      ),
       '503': error('the statistics queue did not accept the reset: retry'),
     },
   },

@@ -298,7 +298,10 @@ describe('SIGTERM with parts of the system down', () => {
     await s.traffic(8);
     let unready = { status: 0, body: {} as Record<string, unknown> };
     await waitFor(async () => (unready = await readyz(s.port)).status === 503, { what: 'readyz 503' });
-    expect(unready.body.Message).toEqual(expect.stringContaining('store cannot commit'));
+    expect(unready.body).toEqual({
+      Message: expect.stringContaining('store cannot commit'),
+      Code: 'PACPROXY_ERR_STORE_UNAVAILABLE',
+    });
     await s.heal();
     await waitFor(async () => (await readyz(s.port)).status === 200, {
       timeoutMs: 20_000,

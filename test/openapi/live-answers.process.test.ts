@@ -168,12 +168,14 @@ describe('live answers against GET /openapi.json', () => {
     await expectAnswer(400, 'GET', all, '/api/keydata/all/history?tz=Asia/Kolkata');
   });
 
-  it('DELETE /api/keydata/{keystem}: the admin token, bearer or basic', async () => {
+  it('DELETE /api/keydata/{keystem}: the admin token, bearer or basic; bad, all and unknown keystems', async () => {
     const route = '/api/keydata/{keystem}';
     const url = `/api/keydata/${KEYSTEM}`;
     await expectAnswer(401, 'DELETE', route, url);
     await expectAnswer(403, 'DELETE', route, url, { authorization: 'Bearer wrong' });
     await expectAnswer(400, 'DELETE', route, '/api/keydata/a.b', { authorization: `Bearer ${TOKEN}` });
+    await expectAnswer(400, 'DELETE', route, '/api/keydata/all', { authorization: `Bearer ${TOKEN}` });
+    await expectAnswer(404, 'DELETE', route, '/api/keydata/nobody', { authorization: `Bearer ${TOKEN}` });
     await expectAnswer(200, 'DELETE', route, url, { authorization: `Bearer ${TOKEN}` });
     const basic = `Basic ${Buffer.from(`ops:${TOKEN}`).toString('base64')}`;
     await expectAnswer(200, 'DELETE', route, url, { authorization: basic });

@@ -250,6 +250,37 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe(".env.example's word on docker compose", () => {
+  // compose reads .env only to fill in the file's ${VAR}s: what the header says reaches compose
+  const header = read('.env.example').split('\n');
+  const said = header.slice(
+    0,
+    header.findIndex((line) => !line.startsWith('#')),
+  );
+  const fromCompose = said.slice(said.findIndex((line) => line.includes('docker compose')));
+  const listed = new Set(fromCompose.join('\n').match(/\b[A-Z][A-Z0-9_]{2,}\b/g) ?? []);
+  const interpolated = new Set([...composeText.matchAll(/\$\{(\w+)/g)].map((m) => m[1]));
+
+  it('lists exactly the variables docker-compose.yml interpolates', () => {
+    expect(fromCompose.length).toBeGreaterThan(0);
+    expect([...listed].sort()).toEqual([...interpolated].sort());
+  });
+
+  it('passes each listed Pacproxy setting to every proxy and worker', () => {
+    const settings = [...listed].filter((name) => envExampleNames.has(name));
+    expect(settings.length).toBeGreaterThan(0);
+    for (const name of settings) {
+      for (const s of ['proxy', 'worker']) {
+        expect([s, name, String(service(s).environment?.[name])]).toEqual([
+          s,
+          name,
+          expect.stringMatching(new RegExp(`^\\$\\{${name}[:}]`)),
+        ]);
+      }
+    }
+  });
+});
+
 describe('ops/prometheus/prometheus.yml', () => {
   const prometheus = service('prometheus');
   const config = parse(read(bindMountAt(prometheus, '/etc/prometheus/prometheus.yml') ?? 'missing')) as {

@@ -72,7 +72,7 @@ withDisk('pipeline: a disk filled to the last byte', () => {
     valueOf(await scrape(`http://127.0.0.1:${metricsPort}/metrics`), name);
   const readiness = async () => {
     const res = await request(`http://127.0.0.1:${metricsPort}/readyz`);
-    return { status: res.statusCode, body: (await res.body.json()) as { Message?: string } };
+    return { status: res.statusCode, body: (await res.body.json()) as { Message?: string; Code?: string } };
   };
 
   it('under the SQLite file: commits fail (SQLITE_FULL) and are retried, the worker says it is unready', async () => {
@@ -87,7 +87,10 @@ withDisk('pipeline: a disk filled to the last byte', () => {
       if (state.status !== 200) unready = state;
       return unready !== null;
     }, 'an unready worker');
-    expect(unready).toEqual({ status: 503, body: { Message: expect.stringMatching(/disk is full/) } });
+    expect(unready).toEqual({
+      status: 503,
+      body: { Message: expect.stringMatching(/disk is full/), Code: 'PACPROXY_ERR_STORE_UNAVAILABLE' },
+    });
 
     await freeAndSettle();
     expect(worker.running()).toBe(true);
