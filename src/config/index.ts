@@ -66,6 +66,7 @@ const schema = z.object({
   TRUST_PROXY: int(0, 10).default(0),
   JSON_MAX_DEPTH: int(1, 1000).default(64),
   BOX_TYPES_MAX: int(1, 10_000).default(100),
+  BOX_TYPES_PER_KEYSTEM: int(1, 100_000).default(1000),
   REFID_MAX_LENGTH: int(1, 1000).default(64),
   UPSTREAM_ANSWER_LIMIT: size.default('20mb'),
   HEADERS_TIMEOUT_MS: int(1).default(10_000),

@@ -1,4 +1,5 @@
 import { sanitizeKey } from './keys';
+import { OTHER_BOX_TYPES } from './paccurate';
 import type { MaxLatency, PackEvent, PackStats, StatsEvent, Totals } from './types';
 
 /**
@@ -245,8 +246,63 @@ export interface Fold {
   stale: number;
 }
 
-/** The whole fold of one flush: one admission, summed per keystem and per keystem-hour. */
-export function foldBatch(events: readonly StatsEvent[], lastResets: ReadonlyMap<string, number>): Fold {
+/** How many box types a keystem keeps, and which it has stored (what the store reads first). */
+export interface BoxTypeCap {
+  /** BOX_TYPES_PER_KEYSTEM */
+  max: number;
+  /** keystem → the box type refIds it has stored (sanitised, as stored) */
+  stored: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** The four maps keyed by box type refId. */
+const BOX_TYPE_MAPS = [
+  'boxTypes',
+  'boxTypeUtilizationSum',
+  'boxTypeUtilizationCount',
+  'boxTypeCost',
+] as const;
+
+/**
+ * Keeps a keystem to `cap.max` box types: a refId it has not stored, once it holds that many, is
+ * counted under OTHER_BOX_TYPES, the same in each of its hours (so history and totals agree).
+ * BOX_TYPES_MAX bounds one answer; refIds a client makes up per order would otherwise grow a
+ * keystem's stored maps, answers and dashboard without end. Mutates the deltas.
+ */
+function capBoxTypes(
+  hours: readonly HourUpdate[],
+  resets: ReadonlyMap<string, number>,
+  cap: BoxTypeCap,
+): void {
+  const kept = new Map<string, Set<string>>();
+  for (const { keystem, delta } of hours) {
+    let known = kept.get(keystem);
+    if (!known) kept.set(keystem, (known = new Set(resets.has(keystem) ? [] : cap.stored.get(keystem))));
+    for (const m of BOX_TYPE_MAPS) {
+      const map = delta[m];
+      for (const refId of Object.keys(map)) {
+        if (known.has(refId) || refId === OTHER_BOX_TYPES) continue;
+        if (known.size < cap.max) {
+          known.add(refId);
+          continue;
+        }
+        map[OTHER_BOX_TYPES] =
+          (Object.hasOwn(map, OTHER_BOX_TYPES) ? (map[OTHER_BOX_TYPES] as number) : 0) +
+          (map[refId] as number);
+        delete map[refId];
+      }
+    }
+  }
+}
+
+/**
+ * The whole fold of one flush: one admission, summed per keystem and per keystem-hour; with
+ * `boxTypes`, each keystem kept to its most box types.
+ */
+export function foldBatch(
+  events: readonly StatsEvent[],
+  lastResets: ReadonlyMap<string, number>,
+  boxTypes?: BoxTypeCap,
+): Fold {
   const { resets, fresh, applied, stale } = admit(events, lastResets);
   // "hour:keystem": the hour has no colon, so the first one splits the key again
   const hourly = sumBy(fresh, (e) => `${hourOf(e.at)}:${e.keystem}`);
@@ -254,6 +310,7 @@ export function foldBatch(events: readonly StatsEvent[], lastResets: ReadonlyMap
     const colon = key.indexOf(':');
     return { hour: Number(key.slice(0, colon)), keystem: key.slice(colon + 1), delta };
   });
+  if (boxTypes) capBoxTypes(hours, resets, boxTypes);
   // each event is folded once: a keystem's delta is the sum of its hours' deltas
   const sums = new Map<string, Totals>();
   for (const { keystem, delta } of hours) {

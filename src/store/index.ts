@@ -23,16 +23,18 @@ export type SqlitePlacement = 'own-thread' | 'event-loop';
  */
 export function createStore(config: LoadedConfig, logger: Logger, sqlite: SqlitePlacement): StatsStore {
   const historyRetentionMs = config.HISTORY_RETENTION_DAYS * 24 * 60 * 60 * 1000;
+  const maxBoxTypesPerKeystem = config.BOX_TYPES_PER_KEYSTEM;
   if (config.STORE === 'mongodb') {
     // never log the URL: it may carry credentials
     logger.info({ store: 'mongodb', db: config.MONGODB_DB }, 'stats store');
     return new MongoStore({
       port: mongoPort(config.MONGODB_URL as string, config.MONGODB_DB),
       historyRetentionMs,
+      maxBoxTypesPerKeystem,
     });
   }
   logger.info({ store: 'sqlite', path: config.SQLITE_PATH, placement: sqlite }, 'stats store');
-  const options = { path: config.SQLITE_PATH, historyRetentionMs };
+  const options = { path: config.SQLITE_PATH, historyRetentionMs, maxBoxTypesPerKeystem };
   if (sqlite === 'event-loop') return new SqliteStore(options);
   return new SqliteThreadStore(options, ({ exitCode, err }) =>
     logger.error(

@@ -17,6 +17,7 @@ import type { DocumentCollection, MongoPort } from './mongo-port';
 import { pageOf } from './page';
 import {
   DEFAULT_HISTORY_RETENTION_MS,
+  DEFAULT_MAX_BOX_TYPES_PER_KEYSTEM,
   DEFAULT_LEDGER_TTL_MS,
   type ApplyResult,
   type ExpiringLedger,
@@ -51,11 +52,13 @@ export class MongoStore implements StatsStore, ExpiringLedger {
   private port: MongoPort | null;
   private readonly ledgerTtlMs: number;
   private readonly historyRetentionMs: number;
+  private readonly maxBoxTypes: number;
 
   constructor(options: MongoStoreOptions) {
     this.port = options.port;
     this.ledgerTtlMs = options.ledgerTtlMs ?? DEFAULT_LEDGER_TTL_MS;
     this.historyRetentionMs = options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
+    this.maxBoxTypes = options.maxBoxTypesPerKeystem ?? DEFAULT_MAX_BOX_TYPES_PER_KEYSTEM;
   }
 
   async init(): Promise<void> {
@@ -101,11 +104,12 @@ export class MongoStore implements StatsStore, ExpiringLedger {
           { session },
         );
       }
-      const resets = await port.keystems
-        .find({ _id: { $in: keystemsOf(fresh) } }, { session, projection: { resetAt: 1 } })
+      const docs = await port.keystems
+        .find({ _id: { $in: keystemsOf(fresh) } }, { session, projection: { resetAt: 1, boxTypes: 1 } })
         .toArray();
-      const lastResets = new Map(resets.flatMap((d) => (d.resetAt ? [[d._id, d.resetAt.getTime()]] : [])));
-      const fold = foldBatch(fresh, lastResets);
+      const lastResets = new Map(docs.flatMap((d) => (d.resetAt ? [[d._id, d.resetAt.getTime()]] : [])));
+      const stored = new Map(docs.map((d) => [d._id, new Set(Object.keys(d.boxTypes ?? {}))]));
+      const fold = foldBatch(fresh, lastResets, { max: this.maxBoxTypes, stored });
       const writes = [...fold.updates].map(([keystem, update]) => keystemWrite(keystem, update, now));
       if (writes.length > 0) await port.keystems.bulkWrite(writes, { session, ordered: true });
       const reset = [...fold.updates].flatMap(([keystem, u]) => (u.reset === undefined ? [] : [keystem]));

@@ -192,6 +192,7 @@ export const LEDGER_INSERT = 'INSERT OR IGNORE INTO ledger (event_id, applied_at
 export const LEDGER_EXPIRE = 'DELETE FROM ledger WHERE applied_at < ?';
 
 export const RESET_AT = 'SELECT reset_at AS resetAt FROM keystems WHERE keystem = ?';
+export const BOX_TYPE_KEYS = "SELECT key FROM keystem_entries WHERE keystem = ? AND map = 'boxTypes'";
 
 /** Keystems whose totalRequests is 0 are reset tombstones: "not found" everywhere. */
 const rowFields = `keystem, ${SUM_FIELDS.map((f) => `${column(f)} AS ${f}`).join(', ')},

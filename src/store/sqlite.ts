@@ -27,6 +27,7 @@ import { pageOf } from './page';
 import * as sql from './sqlite-sql';
 import {
   DEFAULT_HISTORY_RETENTION_MS,
+  DEFAULT_MAX_BOX_TYPES_PER_KEYSTEM,
   DEFAULT_LEDGER_TTL_MS,
   type ApplyResult,
   type ExpiringLedger,
@@ -69,6 +70,7 @@ const STATEMENTS = {
   ledgerInsert: sql.LEDGER_INSERT,
   ledgerExpire: sql.LEDGER_EXPIRE,
   resetAt: sql.RESET_AT,
+  boxTypeKeys: sql.BOX_TYPE_KEYS,
   getKeystem: sql.GET_KEYSTEM,
   getEntries: sql.GET_ENTRIES,
   summarySums: sql.SUMMARY_SUMS,
@@ -153,6 +155,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
   private readonly ledgerExpiryEveryMs: number;
   private readonly historyRetentionMs: number;
   private readonly historyExpirySlice: number;
+  private readonly maxBoxTypes: number;
   private lastExpiry = 0;
   /** the last history expiry removed a whole slice: more is due at the next flush */
   private historyBacklog = false;
@@ -162,6 +165,7 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     this.ledgerExpiryEveryMs = options.ledgerExpiryEveryMs ?? 60 * 60 * 1000;
     this.historyRetentionMs = options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
     this.historyExpirySlice = options.historyExpirySlice ?? 5000;
+    this.maxBoxTypes = options.maxBoxTypesPerKeystem ?? DEFAULT_MAX_BOX_TYPES_PER_KEYSTEM;
   }
 
   async init(): Promise<void> {
@@ -193,11 +197,13 @@ export class SqliteStore implements StatsStore, ExpiringLedger {
     const apply = db.transaction((): ApplyResult => {
       const fresh = events.filter((e) => stmts.ledgerInsert.run(e.eventId, now).changes === 1);
       const lastResets = new Map<string, number>();
+      const stored = new Map<string, Set<string>>();
       for (const keystem of keystemsOf(fresh)) {
         const row = stmts.resetAt.get(keystem) as { resetAt: number | null } | undefined;
         if (row?.resetAt != null) lastResets.set(keystem, row.resetAt);
+        stored.set(keystem, new Set(stmts.boxTypeKeys.pluck().all(keystem) as string[]));
       }
-      const fold = foldBatch(fresh, lastResets);
+      const fold = foldBatch(fresh, lastResets, { max: this.maxBoxTypes, stored });
       for (const [keystem, { reset, delta }] of fold.updates) {
         if (reset !== undefined) {
           stmts.deleteEntries.run(keystem);

@@ -113,6 +113,7 @@ export const DEFAULT_LEDGER_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** How long hourly history is kept by default: 400 days, a year and its month for comparison. */
 export const DEFAULT_HISTORY_RETENTION_MS = 400 * 24 * 60 * 60 * 1000;
+export const DEFAULT_MAX_BOX_TYPES_PER_KEYSTEM = 1000;
 
 /** Options every backend takes. */
 export interface StoreOptions {
@@ -120,6 +121,8 @@ export interface StoreOptions {
   ledgerTtlMs?: number;
   /** hourly history older than this is removed (default: 400 days); 0 keeps it forever */
   historyRetentionMs?: number;
+  /** the most box types a keystem keeps; new ones past it count as `(other)` (default 1,000) */
+  maxBoxTypesPerKeystem?: number;
 }
 
 /** A backend whose ledger can be expired on demand (both backends; also run at init). */

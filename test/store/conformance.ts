@@ -1,6 +1,7 @@
 import { emptyTotals } from '../../src/stats/fold';
 import type { PackEvent, PackStats, StatsEvent, Totals } from '../../src/stats/types';
-import type { ExpiringLedger, StatsStore } from '../../src/store/types';
+import { OTHER_BOX_TYPES } from '../../src/stats/paccurate';
+import type { ExpiringLedger, StatsStore, StoreOptions } from '../../src/store/types';
 import { newEventId } from '../../src/stats/event-id';
 import { packEvent, resetEvent } from '../helpers/stats-events';
 
@@ -151,7 +152,7 @@ async function expectKeystems(store: StatsStore, expected: Map<string, Totals>):
 
 export function describeStoreConformance(
   name: string,
-  makeStore: () => Promise<StoreHandle>,
+  makeStore: (options?: StoreOptions) => Promise<StoreHandle>,
   { skip = false }: { skip?: boolean } = {},
 ): void {
   (skip ? describe.skip : describe)(`StatsStore conformance: ${name}`, () => {
@@ -381,6 +382,7 @@ export function describeStoreConformance(
 
     describeHistory(() => store);
     describeShardCount(() => store);
+    describeBoxTypeCap(makeStore);
 
     it('answers ping, and init is idempotent', async () => {
       await store.init();
@@ -439,6 +441,67 @@ function expectedSummaryPoints(events: readonly PackEvent[], ranges: { from: num
       keystems: new Set(inRange.map((e) => e.keystem)).size,
       maxLatency: { ...all.maxLatency, usedKeystem: top?.keystem ?? '' },
     };
+  });
+}
+
+/**
+ * BOX_TYPES_PER_KEYSTEM: refIds a client makes up per order cannot grow a keystem's maps without
+ * end; past the cap, new ones count as (other), in the totals and the history alike.
+ */
+function describeBoxTypeCap(makeStore: (options?: StoreOptions) => Promise<StoreHandle>): void {
+  describe('box types per keystem', () => {
+    let handle: StoreHandle;
+    beforeEach(async () => {
+      handle = await makeStore({ maxBoxTypesPerKeystem: 3 });
+    });
+    afterEach(() => handle.dispose());
+
+    /** An event with one box of each refId, each costing 10. */
+    const boxed = (keystem: string, at: number, refIds: string[]) =>
+      packEvent(keystem, at, {
+        boxes: refIds.length,
+        boxTypes: Object.fromEntries(refIds.map((r) => [r, 1])),
+        boxTypeStats: Object.fromEntries(
+          refIds.map((r) => [r, { volumeUtilizationSum: 0.5, volumeUtilizationCount: 1, totalCost: 10 }]),
+        ),
+      });
+
+    it('keeps the first refIds up to the cap, counts later new ones as (other), per keystem', async () => {
+      const { store } = handle;
+      await store.applyBatch([boxed('ks-a', T0 + 1, ['r1', 'r2'])]);
+      await store.applyBatch([
+        boxed('ks-a', T0 + 2, ['r2', 'r3', 'r4']),
+        boxed('ks-a', T0 + HOUR, ['r5', 'r1']),
+      ]);
+      await store.applyBatch([boxed('ks-b', T0 + 3, ['x1', 'x2', 'x3', 'x4'])]);
+      const a = await store.getKeystem('ks-a');
+      expect(a?.boxTypes).toEqual({ r1: 2, r2: 2, r3: 1, [OTHER_BOX_TYPES]: 2 });
+      expect(a?.boxTypeCost).toEqual({ r1: 20, r2: 20, r3: 10, [OTHER_BOX_TYPES]: 20 });
+      expect(a?.boxTypeUtilizationCount).toEqual({ r1: 2, r2: 2, r3: 1, [OTHER_BOX_TYPES]: 2 });
+      expect(a?.totalBoxes).toBe(7); // the boxes are all counted, whatever their name
+      expect((await store.getKeystem('ks-b'))?.boxTypes).toEqual({
+        x1: 1,
+        x2: 1,
+        x3: 1,
+        [OTHER_BOX_TYPES]: 1,
+      });
+      // the history names the same refIds: r4 in the first hour and r5 in the second are (other)
+      const [first, second] = await store.getKeystemHistory('ks-a', hourRanges(2));
+      expect(first?.boxTypes).toEqual({ r1: 1, r2: 2, r3: 1, [OTHER_BOX_TYPES]: 1 });
+      expect(second?.boxTypes).toEqual({ r1: 1, [OTHER_BOX_TYPES]: 1 });
+    });
+
+    it('starts a reset keystem afresh', async () => {
+      const { store } = handle;
+      await store.applyBatch([boxed('ks-a', T0 + 1, ['r1', 'r2', 'r3'])]);
+      await store.applyBatch([resetEvent('ks-a', T0 + 2), boxed('ks-a', T0 + 3, ['n1', 'n2', 'n3', 'n4'])]);
+      expect((await store.getKeystem('ks-a'))?.boxTypes).toEqual({
+        n1: 1,
+        n2: 1,
+        n3: 1,
+        [OTHER_BOX_TYPES]: 1,
+      });
+    });
   });
 }
 

@@ -5,8 +5,8 @@ import { packEvent } from '../helpers/stats-events';
 import { describeStoreConformance, TEST_LEDGER_TTL_MS } from './conformance';
 import { PREVIOUS_VERSION_KEYSTEM } from './previous-version';
 
-describeStoreConformance('MongoDB backend over the in-memory (mingo) collection', async () => {
-  const store = new MongoStore({ port: new MingoMongo(), ledgerTtlMs: TEST_LEDGER_TTL_MS });
+describeStoreConformance('MongoDB backend over the in-memory (mingo) collection', async (options) => {
+  const store = new MongoStore({ port: new MingoMongo(), ledgerTtlMs: TEST_LEDGER_TTL_MS, ...options });
   await store.init();
   return { store, dispose: () => store.close() };
 });

@@ -13,9 +13,13 @@ const url = process.env.MONGODB_URL;
 
 describeStoreConformance(
   'real MongoDB at MONGODB_URL',
-  async () => {
+  async (options) => {
     const dbName = `pacproxy_test_${randomUUID().slice(0, 8)}`;
-    const store = new MongoStore({ port: mongoPort(url as string, dbName), ledgerTtlMs: TEST_LEDGER_TTL_MS });
+    const store = new MongoStore({
+      port: mongoPort(url as string, dbName),
+      ledgerTtlMs: TEST_LEDGER_TTL_MS,
+      ...options,
+    });
     await store.init();
     return {
       store,

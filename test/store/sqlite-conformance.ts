@@ -14,9 +14,9 @@ export function describeSqliteConformance(
   name: string,
   open: (options: SqliteStoreOptions) => ConformanceStore,
 ): void {
-  describeStoreConformance(name, async () => {
+  describeStoreConformance(name, async (options) => {
     const dir = tempDir();
-    const store = open({ path: path.join(dir, 'stats.db'), ledgerTtlMs: TEST_LEDGER_TTL_MS });
+    const store = open({ path: path.join(dir, 'stats.db'), ledgerTtlMs: TEST_LEDGER_TTL_MS, ...options });
     await store.init();
     return {
       store,
