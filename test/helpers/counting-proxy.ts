@@ -19,6 +19,8 @@ import { waitFor } from './wait';
  * a SQLite file in a temp folder. `counted()` waits until every queue is drained.
  */
 export class CountingProxy {
+  private proxyStopped: Promise<unknown> | undefined;
+
   private constructor(
     readonly url: string,
     readonly config: Config,
@@ -103,9 +105,15 @@ export class CountingProxy {
     return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
   }
 
+  /** Stops the proxy alone, as a SIGTERM would within `timeoutMs`; the worker goes on counting. */
+  async stopProxy(timeoutMs: number): Promise<void> {
+    this.proxyStopped ??= this.proxy.close(timeoutMs);
+    await this.proxyStopped;
+  }
+
   async close(): Promise<void> {
     const steps = [
-      () => this.proxy.close(),
+      () => (this.proxyStopped ??= this.proxy.close()),
       () => this.worker.close(),
       () => Promise.all(this.queues.map((q) => q.close())),
       async () => this.redis.disconnect(),
