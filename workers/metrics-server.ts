@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ERRORS, type ErrorCode } from '../src/errors/registry';
+import { errorFields } from '../src/http/errors';
 import type { Readiness } from './store-health';
 
 export interface MetricsServer {
@@ -27,7 +28,7 @@ export function serveMetrics(options: MetricsServerOptions): Promise<MetricsServ
   const json = (res: http.ServerResponse, status: number, body: object) =>
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const fail = (res: http.ServerResponse, code: ErrorCode, message: string = ERRORS[code].message) =>
-    json(res, ERRORS[code].status ?? 500, { Message: message, Code: code });
+    json(res, ERRORS[code].status ?? 500, errorFields({ code, message }));
   const server = http.createServer((req, res) => {
     const path = req.url?.split('?')[0];
     if (req.method === 'GET' && path === '/readyz') {

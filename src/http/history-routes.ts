@@ -78,19 +78,14 @@ function single(req: Request, name: string): string | undefined {
   return value;
 }
 
-/** Days of month `month` (1-12) of the Gregorian year `year`. */
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
 function instant(req: Request, name: 'from' | 'to'): number | undefined {
   const value = single(req, name);
   if (value === undefined) return undefined;
   const fields = INSTANT.exec(value);
   // Date.parse rolls a day past the month's end over (2026-02-31 → 2026-03-03): refused here
   const [year, month, day] = (fields?.slice(1, 4) ?? []).map(Number) as [number, number, number];
-  const t = fields && day >= 1 && day <= daysInMonth(year, month) ? Date.parse(value) : NaN;
+  const exists = fields !== null && new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+  const t = exists ? Date.parse(value) : NaN;
   if (!Number.isFinite(t)) {
     throw bad(
       `${name} is not an ISO 8601 instant with a zone, such as 2026-03-01T00:00:00Z, on a day that exists: ${JSON.stringify(value.slice(0, 64))}`,

@@ -285,9 +285,7 @@ function capBoxTypes(
           known.add(refId);
           continue;
         }
-        map[OTHER_BOX_TYPES] =
-          (Object.hasOwn(map, OTHER_BOX_TYPES) ? (map[OTHER_BOX_TYPES] as number) : 0) +
-          (map[refId] as number);
+        addCount(map, OTHER_BOX_TYPES, map[refId] as number);
         delete map[refId];
       }
     }
