@@ -1,7 +1,8 @@
+import type { EventEmitter } from 'node:events';
 import { Worker } from 'bullmq';
 import type { RedisClient } from '../src/queue/redis';
 import type { ShardLayout } from '../src/queue/shard';
-import { SharedConnection } from '../src/queue/shared-connection';
+import { dropUnheardErrors, SharedConnection } from '../src/queue/shared-connection';
 
 /**
  * A BullMQ Worker without a processor, for manual fetching ("Manually processing jobs" in the
@@ -14,7 +15,7 @@ export function createManualWorker(
   workerId: string,
   lockDurationMs: number,
 ): Worker {
-  return new Worker(
+  const worker = new Worker(
     layout.queue,
     null,
     {
@@ -32,4 +33,7 @@ export function createManualWorker(
     },
     SharedConnection,
   );
+  // its blocking connection is BullMQ's own (a private field), made from a duplicate of ours
+  dropUnheardErrors((worker as unknown as { blockingConnection: EventEmitter }).blockingConnection);
+  return worker;
 }
