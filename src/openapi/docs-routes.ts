@@ -53,7 +53,11 @@ export function docsRoutes(): Router {
   });
   router.use(
     DOCS_ASSETS_PATH,
-    (req, _res, next) => (SWAGGER_UI_FILES.includes(req.path.slice(1)) ? next() : next('router')),
+    // only GET and HEAD reach the file server: it would answer another method with a bare 405
+    (req, _res, next) =>
+      (req.method === 'GET' || req.method === 'HEAD') && SWAGGER_UI_FILES.includes(req.path.slice(1))
+        ? next()
+        : next('router'),
     express.static(SWAGGER_UI_DIR, { index: false, fallthrough: false }),
   );
   return router;

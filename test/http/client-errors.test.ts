@@ -100,6 +100,21 @@ describe('client errors raised by Express and its file server', () => {
     expect(res.headers.etag).toBeUndefined();
   });
 
+  it.each([
+    ['POST', '/docs/assets/swagger-ui.css'],
+    ['DELETE', '/docs/assets/swagger-ui.css'],
+    ['POST', '/dashboard/assets/main.js'],
+  ])(
+    'answers %s %s (a file, with another method than GET) as any unknown route: 404',
+    async (method, url) => {
+      const res = await request(app)[method === 'POST' ? 'post' : 'delete'](url);
+      expect({ status: res.status, body: res.body as unknown }).toEqual({
+        status: 404,
+        body: { Message: `no route for ${method} ${url}`, Code: 'PACPROXY_ERR_NOT_FOUND' },
+      });
+    },
+  );
+
   it('still serves the files and the ranges within them', async () => {
     const whole = await request(app).get('/dashboard/assets/main.js').expect(200);
     expect(whole.text).toBe(MAIN_JS);
