@@ -16,7 +16,12 @@ type ServerLimits = Pick<
  * KEEP_ALIVE_TIMEOUT_MS, and at most MAX_CONNECTIONS open at once (further ones are closed).
  * What Node's parser refuses is answered `{"Message", "Code"}` too (`answerClientError`).
  */
-export function createProxyServer(listener: RequestListener, limits: ServerLimits): Server {
+export function createProxyServer(
+  listener: RequestListener,
+  limits: ServerLimits,
+  /** told the code of each request refused before any route ran (for a metric) */
+  onRefused?: (code: ErrorCode) => void,
+): Server {
   const requestTimeout = limits.REQUEST_TIMEOUT_MS;
   const headersTimeout = Math.min(limits.HEADERS_TIMEOUT_MS, requestTimeout);
   const server = createServer(
@@ -30,7 +35,9 @@ export function createProxyServer(listener: RequestListener, limits: ServerLimit
     listener,
   );
   server.maxConnections = limits.MAX_CONNECTIONS;
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err: Error & { code?: unknown }, socket: Duplex) =>
+    answerClientError(err, socket, onRefused),
+  );
   return server;
 }
 
@@ -69,15 +76,22 @@ function clientErrorResponse(code: ErrorCode): string {
  * limit) or one that missed HEADERS_TIMEOUT_MS / REQUEST_TIMEOUT_MS. As Node does, it answers
  * only if the socket can still be written and no answer of a request on it has begun (else the
  * client would read a corrupt message), and it always destroys the socket before returning (the
- * listener owns it). A connection reset by the client is just destroyed.
+ * listener owns it). A connection reset by the client is just destroyed; every other refusal
+ * is reported to `onRefused`, answered or not.
  */
-function answerClientError(err: Error & { code?: unknown }, socket: Duplex): void {
-  // Node's own test: the response in flight on this socket, if any, has written nothing yet
-  const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean; headersSent?: boolean } })
-    ._httpMessage;
-  const answered = inFlight?._headerSent === true || inFlight?.headersSent === true;
-  if (err.code !== 'ECONNRESET' && socket.writable && !answered) {
-    socket.write(clientErrorResponse(clientErrorCode(err)));
+function answerClientError(
+  err: Error & { code?: unknown },
+  socket: Duplex,
+  onRefused?: (code: ErrorCode) => void,
+): void {
+  if (err.code !== 'ECONNRESET') {
+    const code = clientErrorCode(err);
+    onRefused?.(code);
+    // Node's own test: the response in flight on this socket, if any, has written nothing yet
+    const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean; headersSent?: boolean } })
+      ._httpMessage;
+    const answered = inFlight?._headerSent === true || inFlight?.headersSent === true;
+    if (socket.writable && !answered) socket.write(clientErrorResponse(code));
   }
   socket.destroy();
 }

@@ -119,6 +119,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** code: the PACPROXY_ERR_ code answered (src/http/server.ts) */
+  readonly httpRefused = new Counter({
+    name: 'pacproxy_http_refused_total',
+    help: "Requests refused before any route ran, by error code: malformed for Node's HTTP parser, headers too large, or too slow (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS)",
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     // prom-client also exports these three totals as gauges named `…_total`, a suffix Prometheus

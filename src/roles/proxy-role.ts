@@ -97,7 +97,7 @@ export async function startProxy(options: ProxyRoleOptions): Promise<ProxyRole> 
     metrics,
     queues: [...queues, deadLetters],
   });
-  const server = createProxyServer(requestListener(app), config);
+  const server = createProxyServer(requestListener(app), config, (code) => metrics.httpRefused.inc({ code }));
   await listen(server, config.PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
   logger.info(

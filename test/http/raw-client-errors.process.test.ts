@@ -94,6 +94,17 @@ describe("requests refused by Node's HTTP parser", () => {
     expectAnswer(answer, 'PACPROXY_ERR_REQUEST_TIMEOUT');
   });
 
+  it('counts each refusal in pacproxy_http_refused_total by its code', async () => {
+    const refused = async (code: string) => {
+      const metric = await proxy.metrics.httpRefused.get();
+      return metric.values.find((v) => v.labels.code === code)?.value ?? 0;
+    };
+    const before = await refused('PACPROXY_ERR_BAD_HTTP_REQUEST');
+    await exchange(port, 'THIS IS NOT HTTP\r\n\r\n');
+    await exchange(port, 'GET /healthz HTTP/1.1\r\nHost x\r\n\r\n');
+    expect(await refused('PACPROXY_ERR_BAD_HTTP_REQUEST')).toBe(before + 2);
+  });
+
   it('still serves a well-formed request on the same server', async () => {
     const answer = await exchange(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(answer.statusLine).toMatch(/^HTTP\/1\.1 200 /);
