@@ -22,18 +22,27 @@ export interface StopOnSignalOptions {
 }
 
 /**
+ * One Ctrl-C can arrive twice: the terminal signals the whole foreground process group, and npm
+ * (`npm start`) relays its own copy to node. Repeats this soon after the first are that echo,
+ * not a second request.
+ */
+const SIGNAL_ECHO_MS = 1000;
+
+/**
  * On the first SIGTERM or SIGINT runs the steps (src/lifecycle/shutdown.ts), then exits: 0 when
- * all finished, 2 with one stderr line naming what was abandoned. A second signal exits 2 at once.
+ * all finished, 2 with one stderr line naming what was abandoned. A second signal, more than
+ * SIGNAL_ECHO_MS after the first, exits 2 at once.
  */
 export function stopOnSignal(options: StopOnSignalOptions): void {
   const { name, logger } = options;
-  let stopping = false;
+  let firstAt: number | null = null;
   const handle = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (firstAt !== null) {
+      if (performance.now() - firstAt <= SIGNAL_ECHO_MS) return;
       process.stderr.write(`${name}: second ${signal}: exiting now, the stop abandoned\n`);
       process.exit(EXIT.incomplete);
     }
-    stopping = true;
+    firstAt = performance.now();
     logger.info({ signal, timeoutMs: options.timeoutMs }, 'stopping');
     // a signal handler cannot await; runShutdown never rejects (each step's failure is reported)
     void runShutdown(options.steps(), options.timeoutMs).then((report) => {
