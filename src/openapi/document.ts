@@ -131,7 +131,6 @@ export function openApiDocument(): JsonObject {
   }
   return {
     openapi: '3.1.0',
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     info: {
       title: 'Pacproxy',
       version: packageJson.version,
