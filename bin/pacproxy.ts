@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     timeoutMs,
     steps: () => [...proxySteps, ...workerSteps, ...closing],
   });
-  const metrics = new Metrics();
+  const metrics = new Metrics(role === 'all' ? ['proxy', 'worker'] : ['proxy']);
   const redis =
     role === 'all'
       ? await localRedis({ target: configuredRedis(loaded), dataDir: './data/redis', logger })

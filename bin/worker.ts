@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   // installed first: a signal during the start stops what already runs
   const steps: ShutdownStep[] = [];
   stopOnSignal({ name: 'pacproxy worker', logger, timeoutMs, steps: () => steps });
-  const metrics = new Metrics();
+  const metrics = new Metrics(['worker']);
   const store = createStore(loaded, logger, 'event-loop');
   steps.push({ name: 'store', run: () => store.close() });
   await store.init();

@@ -2,6 +2,30 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 const METRIC_PREFIX = 'pacproxy_';
 
+/** The roles a process runs: a proxy, a worker, or both (`npm start`). */
+export type MetricsRole = 'proxy' | 'worker';
+
+/**
+ * Which role moves each metric. A proxy alone or a worker alone exports only its own, so a
+ * scrape never shows the other role's metrics as a series stuck at zero.
+ */
+const ROLE_METRICS = {
+  proxy: [
+    'packRequests',
+    'upstreamLatency',
+    'eventsEnqueued',
+    'enqueueCalls',
+    'eventsOutboxed',
+    'enqueueFailures',
+    'outboxReplayFailures',
+    'outboxDepth',
+    'cacheLookups',
+    'authFailures',
+    'httpRefused',
+  ],
+  worker: ['batchSize', 'flushDuration', 'flushFailures', 'fetchFailures', 'eventsProcessed', 'shardsOwned'],
+} as const satisfies Record<MetricsRole, readonly (keyof Metrics)[]>;
+
 /**
  * Every Prometheus metric Pacproxy exposes, on one registry per process. Components take a
  * `Metrics` in their options and move the ones that concern them. Labels never carry an API
@@ -127,7 +151,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** `roles`: what the process runs; it exports the metrics of those roles only (and Node's own). */
+  constructor(roles: readonly MetricsRole[] = ['proxy', 'worker']) {
+    const others = (['proxy', 'worker'] as const).filter((role) => !roles.includes(role));
+    const dropped = new Set<unknown>(
+      others.flatMap((role) => ROLE_METRICS[role].map((field) => this[field])),
+    );
+    for (const metric of this.registry.getMetricsAsArray())
+      if (dropped.has(metric)) this.registry.removeSingleMetric(metric.name);
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     // prom-client also exports these three totals as gauges named `…_total`, a suffix Prometheus
     // reserves for counters (`promtool check metrics` rejects them). Each is the sum of the

@@ -39,7 +39,7 @@ function processDefaults(): Set<string> {
 
 /** What a proxy registers: its Metrics, and what its app adds (the queue gauges). */
 function proxyMetrics(): string[] {
-  const metrics = new Metrics();
+  const metrics = new Metrics(['proxy']);
   createApp({
     config: testConfig(),
     logger: createLogger('silent'),
@@ -52,7 +52,7 @@ function proxyMetrics(): string[] {
 
 /** What a worker registers (workers/worker-role.ts): its Metrics. */
 function workerMetrics(): string[] {
-  return names(new Metrics().registry);
+  return names(new Metrics(['worker']).registry);
 }
 
 describe("README's metric list", () => {
