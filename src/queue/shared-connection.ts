@@ -11,21 +11,19 @@ import { RedisConnection } from 'bullmq';
  * logged the outage (redis.ts).
  */
 export class SharedConnection extends RedisConnection {
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (isUnheardError(this, event)) return false;
-    return super.emit(event, ...args);
+  constructor(...args: ConstructorParameters<typeof RedisConnection>) {
+    super(...args);
+    dropUnheardErrors(this);
   }
 }
 
 /**
- * The same for a connection BullMQ makes itself: a Worker's blocking connection is a plain
- * RedisConnection whatever class the Worker was given.
+ * Makes `connection` drop an 'error' nobody listens for (see SharedConnection). Also for a
+ * connection BullMQ makes itself: a Worker's blocking connection is a plain RedisConnection
+ * whatever class the Worker was given.
  */
 export function dropUnheardErrors(connection: EventEmitter): void {
   const emit = connection.emit.bind(connection);
-  connection.emit = (event, ...args) => (isUnheardError(connection, event) ? false : emit(event, ...args));
-}
-
-function isUnheardError(emitter: EventEmitter, event: string | symbol): boolean {
-  return event === 'error' && emitter.listenerCount('error') === 0;
+  connection.emit = (event, ...args) =>
+    event === 'error' && connection.listenerCount('error') === 0 ? false : emit(event, ...args);
 }
